@@ -1,0 +1,100 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock, Random } from './domain/clock.js';
+import { Errors, OmadaError } from './domain/errors.js';
+import type { OperationId } from './domain/permissions.js';
+import { SiteService } from './domain/sites.js';
+import { TokenService } from './domain/tokens.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerGuard } from './http/guard.js';
+import { infoRoutes } from './http/routes/info.js';
+import { siteRoutes } from './http/routes/sites.js';
+import { tokenRoutes } from './http/routes/token.js';
+import { createValidatorCompiler } from './http/validation.js';
+import type { Store } from './store/port.js';
+
+export interface AppSettings {
+  readonly omadacId: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly siteLimit: number;
+  readonly bodyLimitBytes: number;
+}
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: FastifyBaseLogger;
+  readonly settings: AppSettings;
+}
+
+export interface RegisteredOperation {
+  readonly method: string;
+  readonly url: string;
+  readonly operation: OperationId;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    operations: readonly RegisteredOperation[];
+  }
+}
+
+/** Only the path is logged: query strings can carry client secrets and refresh tokens. */
+const pathOf = (url: string) => url.split('?', 1)[0];
+
+/**
+ * The voucherd HTTP application, ready to `inject` or `listen`; it opens no port itself.
+ * Tests, the CLI and benchmarks all build it here.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { store, clock, random, settings } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // voucherd writes its own request line (see onResponse) so that no query string is logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: settings.bodyLimitBytes,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  registerErrorHandling(app, settings.bodyLimitBytes);
+
+  // An empty JSON body is no body (the refresh grant is often sent that way); any other
+  // media type is refused unless it carries nothing.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(request, text, done);
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(new OmadaError(Errors.MALFORMED_REQUEST, 'Content-Type must be application/json.'), undefined);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  // Every Open API route and the operation it serves: the security suite walks this list.
+  const operations: RegisteredOperation[] = [];
+  app.decorate('operations', operations);
+  app.addHook('onRoute', (route) => {
+    const operation = route.config?.operation;
+    if (operation !== undefined) operations.push({ method: String(route.method), url: route.url, operation });
+  });
+
+  const tokens = new TokenService(store, clock, random, settings);
+  const sites = new SiteService(store, clock, random, settings.siteLimit);
+  registerGuard(app, { omadacId: settings.omadacId, tokens, sites });
+
+  await app.register(infoRoutes, { omadacId: settings.omadacId });
+  await app.register(tokenRoutes, { tokens });
+  await app.register(siteRoutes, { sites });
+  return app;
+}

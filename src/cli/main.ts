@@ -1,0 +1,128 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { AppService } from '../domain/apps.js';
+import { cryptoRandom, systemClock } from '../domain/clock.js';
+import { resolveOmadacId } from '../domain/controller.js';
+import { OmadaError } from '../domain/errors.js';
+import { ROLES } from '../domain/permissions.js';
+import type { AppRecord, SiteScope } from '../store/port.js';
+import { openStore } from '../store/open-store.js';
+import { runServer } from '../server.js';
+
+/** `all`, or a comma-separated list of site ids. */
+function parseSites(value: string): SiteScope {
+  if (value.trim() === 'all') return 'all';
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected "all" or site ids separated by commas.');
+  return ids;
+}
+
+/** Runs `work` with the app service over the database the environment names (the server may be running). */
+async function withApps<T>(work: (apps: AppService, omadacId: string) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore(config);
+  try {
+    const omadacId = await resolveOmadacId(store, config, cryptoRandom);
+    return await work(new AppService(store, systemClock, cryptoRandom, omadacId), omadacId);
+  } finally {
+    await store.close();
+  }
+}
+
+const describeScope = (scope: SiteScope) => (scope === 'all' ? 'all' : [...scope]);
+
+function appView(app: AppRecord) {
+  return {
+    clientId: app.clientId,
+    name: app.name,
+    role: app.role,
+    sites: describeScope(app.siteScope),
+    createdAt: app.createdAt,
+  };
+}
+
+export function createProgram(): Command {
+  const program = new Command('voucherd')
+    .description('Self-hosted hotspot voucher server speaking the Omada Open API.')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the server (PORT, HOST, DATA_DIR and the rest come from the environment)')
+    .action(() => runServer());
+
+  const apps = program.command('apps').description('manage Open API apps (client credentials)');
+
+  apps
+    .command('create')
+    .description('create an app and print its credentials\n  example: voucherd apps create --name kiosk --role hotspot-operator --sites all --json')
+    .requiredOption('--name <name>', 'a name to know the app by (1-64 characters)')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--sites <sites>', '"all" or site ids separated by commas', parseSites, 'all' as SiteScope)
+    .option('--json', 'print {"clientId","clientSecret","omadacId"} as one JSON object')
+    .action(async (options: { name: string; role: string; sites: SiteScope; json?: boolean }) => {
+      const { credentials } = await withApps((service) =>
+        service.create({ name: options.name, role: options.role, siteScope: options.sites }),
+      );
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(credentials)}\n`);
+      } else {
+        process.stdout.write(
+          `omadacId:      ${credentials.omadacId}\nclient_id:     ${credentials.clientId}\nclient_secret: ${credentials.clientSecret}\n`,
+        );
+      }
+    });
+
+  apps
+    .command('list')
+    .description('list apps (never their secrets)')
+    .option('--json', 'print a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const list = await withApps((service) => service.list());
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(list.map(appView))}\n`);
+        return;
+      }
+      for (const app of list) {
+        const sites = app.siteScope === 'all' ? 'all sites' : app.siteScope.join(',') || 'no sites';
+        process.stdout.write(`${app.clientId}  ${app.role.padEnd(16)}  ${sites}  ${app.name}\n`);
+      }
+    });
+
+  apps
+    .command('update')
+    .description('change an app\'s role or sites; its tokens end at once')
+    .argument('<clientId>')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--sites <sites>', '"all" or site ids separated by commas', parseSites)
+    .action(async (clientId: string, options: { role?: string; sites?: SiteScope }) => {
+      const found = await withApps((service) =>
+        service.update(clientId, {
+          ...(options.role !== undefined && { role: options.role }),
+          ...(options.sites !== undefined && { siteScope: options.sites }),
+        }),
+      );
+      if (!found) program.error(`voucherd: no app with client id ${clientId}.`, { exitCode: 1 });
+    });
+
+  apps
+    .command('delete')
+    .description('delete an app; its tokens stop working at once')
+    .argument('<clientId>')
+    .action(async (clientId: string) => {
+      const found = await withApps((service) => service.delete(clientId));
+      if (!found) program.error(`voucherd: no app with client id ${clientId}.`, { exitCode: 1 });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    const message = error instanceof OmadaError ? error.message.replace(/^Invalid request parameters\. /, '') : String((error as Error).message ?? error);
+    process.stderr.write(`voucherd: ${message}\n`);
+    process.exit(1);
+  }
+}

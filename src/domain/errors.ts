@@ -1,0 +1,70 @@
+/**
+ * The one catalogue of errors voucherd answers. Each entry carries the Omada error code, the
+ * exact message clients match on, and the HTTP status it travels with. Code throws
+ * `new OmadaError(Errors.X)`; the HTTP layer alone turns it into the response envelope.
+ */
+export interface ErrorDef {
+  readonly code: number;
+  readonly msg: string;
+  readonly status: number;
+}
+
+const def = (code: number, msg: string, status = 200): ErrorDef => ({ code, msg, status });
+
+export const Errors = {
+  INTERNAL: def(-1, 'Internal server error.', 500),
+  INVALID_PARAMETERS: def(-1001, 'Invalid request parameters.'),
+  MALFORMED_REQUEST: def(-1001, 'Invalid request parameters.', 400),
+  REQUEST_TOO_LARGE: def(-1001, 'Invalid request parameters.', 413),
+  OPERATION_FORBIDDEN: def(-1005, 'Operation forbidden.', 403),
+  SITE_INFO_FAILED: def(-1300, 'Failed to get site information.'),
+  SITE_FORBIDDEN: def(-1505, 'The current user does not have permissions to access this site.', 403),
+  UNSUPPORTED_PATH: def(-1600, 'Unsupported request path.', 404),
+  CONTROLLER_NOT_EXIST: def(-7131, 'Controller ID not exist.'),
+  TOO_MANY_REQUESTS: def(-7132, 'Our server is receiving too many requests now. Please try again later.', 429),
+  SITE_NOT_EXIST: def(-33000, 'This site does not exist.'),
+  SITE_BUSY: def(
+    -33004,
+    'Operation failed because other operations (site copying, restoring, template synchronizing, etc.) are being performed on this site. Please wait and try again later.',
+  ),
+  SITE_NAME_EXISTS: def(-33101, 'This name already exists. Please enter another name for this site.'),
+  SITE_LIMIT_REACHED: def(-33104, 'The number of sites has reached the limit.'),
+  SCENARIO_NOT_EXIST: def(-33809, 'This scenario does not exist.'),
+  CLIENT_INVALID: def(-44106, 'The client id or client secret is invalid.'),
+  GRANT_TYPE_INVALID: def(-44111, 'The Grant Type is Invalid.'),
+  ACCESS_TOKEN_EXPIRED: def(
+    -44112,
+    'The access token has expired. Please re-initiate the refreshToken process to obtain the access token.',
+    401,
+  ),
+  ACCESS_TOKEN_INVALID: def(-44113, 'The Access Token is Invalid.', 401),
+  REFRESH_TOKEN_EXPIRED: def(
+    -44114,
+    'The refresh token has expired. Please re-initiate the authentication process to obtain the refresh token.',
+  ),
+  TOKEN_PARAMS_INVALID: def(-44116, 'Open API authorized failed, please check whether the input parameters are legal.'),
+} as const satisfies Record<string, ErrorDef>;
+
+export class OmadaError extends Error {
+  readonly def: ErrorDef;
+
+  /** `detail` is one sentence appended to the catalogue message, used by −1001 to name the field and rule. */
+  constructor(errorDef: ErrorDef, detail?: string) {
+    super(detail ? `${errorDef.msg} ${detail}` : errorDef.msg);
+    this.name = 'OmadaError';
+    this.def = errorDef;
+  }
+
+  get code(): number {
+    return this.def.code;
+  }
+
+  get status(): number {
+    return this.def.status;
+  }
+}
+
+/** A field rule that JSON Schema could not express: −1001 with HTTP 200 and a sentence naming the field. */
+export function invalidField(sentence: string): OmadaError {
+  return new OmadaError(Errors.INVALID_PARAMETERS, sentence);
+}

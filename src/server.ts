@@ -1,0 +1,101 @@
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { AppService, INITIAL_CREDENTIALS_FILE, type AppCredentials } from './domain/apps.js';
+import { cryptoRandom, systemClock } from './domain/clock.js';
+import { prepareApps, resolveOmadacId } from './domain/controller.js';
+import { createLogger } from './logger.js';
+import { openStore } from './store/open-store.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+function announce(credentials: AppCredentials, dataDir: string): void {
+  // Deliberately not through the logger: shown once to the person starting voucherd, never logged again.
+  process.stdout.write(
+    [
+      'voucherd: first start, created an admin Open API app. Keep these credentials; they are not shown again',
+      `(a copy is in ${join(dataDir, INITIAL_CREDENTIALS_FILE)}, readable by this user only):`,
+      `  omadacId:      ${credentials.omadacId}`,
+      `  client_id:     ${credentials.clientId}`,
+      `  client_secret: ${credentials.clientSecret}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Opens the database, prepares the controller identity and apps, and listens on PORT/HOST. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config);
+  try {
+    const omadacId = await resolveOmadacId(store, config, cryptoRandom);
+    const initial = await prepareApps(new AppService(store, systemClock, cryptoRandom, omadacId), config);
+    if (initial) announce(initial, config.dataDir);
+
+    const app = await buildApp({
+      store,
+      clock: systemClock,
+      random: cryptoRandom,
+      logger,
+      settings: { ...config, omadacId },
+    });
+    const address = await app.listen({ port: config.port, host: config.host });
+    logger.info({ address, omadacId, database: store.dialect }, 'voucherd listening');
+    return {
+      app,
+      address,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Runs until SIGTERM or SIGINT, then stops taking requests, lets in-flight ones finish and exits. */
+export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`voucherd: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const server = await startServer(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'voucherd stopping');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'voucherd did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (invokedDirectly) {
+  runServer().catch((error: unknown) => {
+    process.stderr.write(`voucherd: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
