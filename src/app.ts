@@ -69,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (text.trim() === '') return done(null, undefined);
     parseJson(request, text, done);
   });
+  app.removeContentTypeParser(['text/plain']);
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     done(new OmadaError(Errors.MALFORMED_REQUEST, 'Content-Type must be application/json.'), undefined);
@@ -91,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = new TokenService(store, clock, random, settings);
   const sites = new SiteService(store, clock, random, settings.siteLimit);
-  registerGuard(app, { omadacId: settings.omadacId, tokens, sites });
+  registerGuard(app, { omadacId: settings.omadacId, clock, tokens, sites });
 
   await app.register(infoRoutes, { omadacId: settings.omadacId });
   await app.register(tokenRoutes, { tokens });

@@ -46,20 +46,20 @@ export class AppService {
       siteScope,
       createdAt: this.clock.now(),
     };
-    await this.store.insertApp(app);
+    await this.store.apps.insert(app);
     return { app, credentials: { clientId, clientSecret, omadacId: this.omadacId } };
   }
 
   list(): Promise<AppRecord[]> {
-    return this.store.listApps();
+    return this.store.apps.list();
   }
 
   delete(clientId: string): Promise<boolean> {
-    return this.store.deleteApp(clientId);
+    return this.store.apps.delete(clientId);
   }
 
   async update(clientId: string, change: { role?: string; siteScope?: SiteScope }): Promise<boolean> {
-    return this.store.updateApp(clientId, {
+    return this.store.apps.update(clientId, {
       ...(change.role !== undefined && { role: this.checkRole(change.role) }),
       ...(change.siteScope !== undefined && { siteScope: await this.checkScope(change.siteScope) }),
     });
@@ -70,9 +70,9 @@ export class AppService {
    * voucherd its credentials (BOOTSTRAP_CLIENT_ID/SECRET) instead of reading generated ones.
    */
   async ensureBootstrap(clientId: string, clientSecret: string): Promise<void> {
-    const existing = await this.store.findAppByClientId(clientId);
+    const existing = await this.store.apps.findByClientId(clientId);
     if (!existing) {
-      await this.store.insertApp({
+      await this.store.apps.insert({
         id: newId(this.clock, this.random),
         clientId,
         secretHash: await hashSecret(clientSecret, this.random),
@@ -85,7 +85,7 @@ export class AppService {
     }
     const sameSecret = await verifySecret(clientSecret, existing.secretHash);
     if (sameSecret && existing.role === 'admin' && existing.siteScope === 'all') return;
-    await this.store.updateApp(clientId, {
+    await this.store.apps.update(clientId, {
       role: 'admin',
       siteScope: 'all',
       ...(!sameSecret && { secretHash: await hashSecret(clientSecret, this.random) }),
@@ -97,7 +97,7 @@ export class AppService {
    * `DATA_DIR/initial-credentials.json` (mode 0600). Returns them so the caller prints them once.
    */
   async ensureInitialApp(dataDir: string): Promise<AppCredentials | undefined> {
-    if ((await this.store.countApps()) > 0) return undefined;
+    if ((await this.store.apps.count()) > 0) return undefined;
     const { credentials } = await this.create({ name: 'Initial admin', role: 'admin', siteScope: 'all' });
     const file = join(dataDir, INITIAL_CREDENTIALS_FILE);
     writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
@@ -115,7 +115,7 @@ export class AppService {
     const ids = [...new Set(scope)];
     for (const id of ids) {
       if (!SITE_ID.test(id)) throw invalidField(`sites must be "all" or site ids of 24 hexadecimal characters, got "${id}".`);
-      if (!(await this.store.getSite(id))) throw invalidField(`site ${id} does not exist.`);
+      if (!(await this.store.sites.get(id))) throw invalidField(`site ${id} does not exist.`);
     }
     return ids;
   }

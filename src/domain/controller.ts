@@ -9,7 +9,7 @@ import type { Random } from './clock.js';
  */
 export async function resolveOmadacId(store: Store, config: Pick<Config, 'omadacId'>, random: Random): Promise<string> {
   if (config.omadacId) return config.omadacId;
-  return store.settingOrInit('omadac_id', random.bytes(16).toString('hex'));
+  return store.settings.getOrInit('omadac_id', random.bytes(16).toString('hex'));
 }
 
 /** What start-up does before serving: the bootstrap app, or on a very first start an initial one. */

@@ -21,6 +21,8 @@ export const SCENARIOS = [
 const REGION_NAMES: ReadonlySet<string> = new Set(COUNTRIES.map((country) => country.name));
 const TIME_ZONE_NAMES: ReadonlySet<string> = new Set(TIME_ZONES);
 const SCENARIO_NAMES: ReadonlySet<string> = new Set(SCENARIOS);
+/** How long a site lock outlives a process that died holding it. */
+export const SITE_LOCK_TTL_MS = 10 * 60 * 1000;
 const DST_OFFSETS = [1_800_000, 3_600_000, 5_400_000, 7_200_000];
 
 export interface SiteFields {
@@ -123,13 +125,15 @@ export class SiteService {
       ntpServers: [],
       dst: undefined,
       createdAt: this.clock.now(),
+      currency: undefined,
+      lockedUntil: undefined,
     };
-    await this.store.insertSite(site, this.siteLimit);
+    await this.store.sites.insert(site, this.siteLimit, newId(this.clock, this.random));
     return site.id;
   }
 
   get(id: string): Promise<SiteRecord | undefined> {
-    return this.store.getSite(id);
+    return this.store.sites.get(id);
   }
 
   /** The sites `app` may see: all of them, or those of its scope. */
@@ -141,7 +145,7 @@ export class SiteService {
     if (query.filterType !== undefined && query.filterType !== '0' && query.filterType !== '1') {
       throw invalidField('filters.type must be 0 or 1.');
     }
-    return this.store.listSites({
+    return this.store.sites.list({
       page: query.page,
       pageSize: query.pageSize,
       ...(query.searchKey && { searchKey: query.searchKey }),
@@ -172,10 +176,22 @@ export class SiteService {
       ...(input.ntpServers !== undefined && { ntpServers: input.ntpServers.map((server) => server.address) }),
       ...(input.dst !== undefined && { dst: input.dst }),
     };
-    if (!(await this.store.updateSite(id, change))) throw new OmadaError(Errors.SITE_NOT_EXIST);
+    if (!(await this.store.sites.update(id, change, this.clock.now()))) throw new OmadaError(Errors.SITE_NOT_EXIST);
   }
 
+  /**
+   * Deletes a site with everything in it. The site is locked first, so writes to it answer
+   * −33004 until it is gone; a lock left by a crash expires after SITE_LOCK_TTL_MS.
+   */
   async delete(id: string): Promise<void> {
-    if (!(await this.store.deleteSite(id))) throw new OmadaError(Errors.SITE_NOT_EXIST);
+    const now = this.clock.now();
+    if (!(await this.store.sites.lock(id, 'deletion', now, now + SITE_LOCK_TTL_MS))) {
+      throw new OmadaError(Errors.SITE_BUSY);
+    }
+    try {
+      if (!(await this.store.sites.delete(id))) throw new OmadaError(Errors.SITE_NOT_EXIST);
+    } finally {
+      await this.store.sites.unlock(id);
+    }
   }
 }

@@ -71,13 +71,13 @@ export class TokenService {
     const app = await this.verifyClient(clientId, clientSecret);
     const now = this.clock.now();
     const pair = this.draw(now);
-    const rotated = await this.store.rotateRefreshToken(app.id, hashToken(refreshToken), pair.access, pair.refresh, now);
+    const rotated = await this.store.tokens.rotateRefresh(app.id, hashToken(refreshToken), pair.access, pair.refresh, now);
     if (!rotated) throw new OmadaError(Errors.REFRESH_TOKEN_EXPIRED);
     return pair.answer;
   }
 
   private async verifyClient(clientId: string, clientSecret: string): Promise<AppRecord> {
-    const app = await this.store.findAppByClientId(clientId);
+    const app = await this.store.apps.findByClientId(clientId);
     // The hash is checked even for an unknown id, so timing does not tell which ids exist.
     const valid = await verifySecret(clientSecret, app?.secretHash);
     if (!app || !valid) throw new OmadaError(Errors.CLIENT_INVALID);
@@ -87,9 +87,9 @@ export class TokenService {
   private async issue(app: AppRecord): Promise<TokenPair> {
     const now = this.clock.now();
     const pair = this.draw(now);
-    await this.store.insertTokenPair(app.id, pair.access, pair.refresh, now);
+    await this.store.tokens.insertPair(app.id, pair.access, pair.refresh, now);
     // Expired tokens are kept one refresh lifetime, so a late caller still hears "expired".
-    await this.store.purgeTokens(now - this.settings.refreshTokenTtlSeconds * 1000);
+    await this.store.tokens.purge(now - this.settings.refreshTokenTtlSeconds * 1000);
     return pair.answer;
   }
 
@@ -114,7 +114,7 @@ export class TokenService {
     if (!value?.startsWith(HEADER_PREFIX)) throw new OmadaError(Errors.ACCESS_TOKEN_INVALID);
     const token = value.slice(HEADER_PREFIX.length).trim();
     if (token.length === 0) throw new OmadaError(Errors.ACCESS_TOKEN_INVALID);
-    const found = await this.store.findAccessToken(hashToken(token));
+    const found = await this.store.tokens.findAccess(hashToken(token));
     if (!found) throw new OmadaError(Errors.ACCESS_TOKEN_INVALID);
     if (found.expiresAt <= this.clock.now()) throw new OmadaError(Errors.ACCESS_TOKEN_EXPIRED);
     return found.app;

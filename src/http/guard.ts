@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../domain/clock.js';
 import { Errors, OmadaError } from '../domain/errors.js';
 import { mayCall, type OperationId } from '../domain/permissions.js';
 import type { SiteService } from '../domain/sites.js';
@@ -20,6 +21,7 @@ declare module 'fastify' {
 
 export interface GuardDeps {
   readonly omadacId: string;
+  readonly clock: Clock;
   readonly tokens: TokenService;
   readonly sites: SiteService;
 }
@@ -39,7 +41,7 @@ export function site(request: FastifyRequest): SiteRecord {
 /**
  * Runs before any body is read, in the order a client can act on: the controller id (−7131),
  * the access token (−44113/−44112), the permission the operation needs (−1005), the site scope
- * (−1505) and the site itself (−33000).
+ * (−1505), the site itself (−33000) and its lock (−33004).
  */
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', null);
@@ -61,6 +63,10 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     }
     const found = await deps.sites.get(params.siteId);
     if (!found) throw new OmadaError(Errors.SITE_NOT_EXIST);
+    // A site held by a long operation can still be looked at, but nothing else happens to it.
+    if (found.lockedUntil !== undefined && found.lockedUntil > deps.clock.now() && operation !== 'getSiteEntity') {
+      throw new OmadaError(Errors.SITE_BUSY);
+    }
     request.site = found;
   });
 }

@@ -52,9 +52,13 @@ export interface SiteRecord {
   readonly ntpServers: readonly string[];
   readonly dst: DstSetting | undefined;
   readonly createdAt: number;
+  /** The voucher currency chosen in the site's hotspot setting. */
+  readonly currency: string | undefined;
+  /** Until when a long operation holds the site (−33004 meanwhile); undefined when none does. */
+  readonly lockedUntil: number | undefined;
 }
 
-export type SiteUpdate = Partial<Omit<SiteRecord, 'id' | 'createdAt' | 'deviceAccount'>>;
+export type SiteUpdate = Partial<Omit<SiteRecord, 'id' | 'createdAt' | 'deviceAccount' | 'lockedUntil'>>;
 
 export interface SiteQuery {
   readonly page: number;
@@ -77,43 +81,57 @@ export interface TokenRow {
   readonly expiresAt: number;
 }
 
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-
+export interface SettingsRepository {
   /** The stored value of `key`, writing `value` first when there is none; safe under races. */
-  settingOrInit(key: string, value: string): Promise<string>;
+  getOrInit(key: string, value: string): Promise<string>;
+}
 
-  insertApp(app: AppRecord): Promise<void>;
-  findAppByClientId(clientId: string): Promise<AppRecord | undefined>;
-  listApps(): Promise<AppRecord[]>;
-  countApps(): Promise<number>;
+export interface AppRepository {
+  insert(app: AppRecord): Promise<void>;
+  findByClientId(clientId: string): Promise<AppRecord | undefined>;
+  list(): Promise<AppRecord[]>;
+  count(): Promise<number>;
   /** Changes an app; a changed role, scope or secret ends every token it holds. */
-  updateApp(clientId: string, change: { role?: Role; siteScope?: SiteScope; secretHash?: string }): Promise<boolean>;
+  update(clientId: string, change: { role?: Role; siteScope?: SiteScope; secretHash?: string }): Promise<boolean>;
   /** Deletes an app and every token it holds. */
-  deleteApp(clientId: string): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+}
 
-  insertTokenPair(appId: string, access: TokenRow, refresh: TokenRow, now: number): Promise<void>;
-  findAccessToken(tokenHash: string): Promise<{ expiresAt: number; app: AppRecord } | undefined>;
+export interface TokenRepository {
+  insertPair(appId: string, access: TokenRow, refresh: TokenRow, now: number): Promise<void>;
+  findAccess(tokenHash: string): Promise<{ expiresAt: number; app: AppRecord } | undefined>;
   /**
    * Spends a refresh token of `appId` and stores the new pair, atomically: of many concurrent
    * calls with one token, exactly one answers true. False: unknown, spent or expired.
    */
-  rotateRefreshToken(
-    appId: string,
-    oldRefreshHash: string,
-    access: TokenRow,
-    refresh: TokenRow,
-    now: number,
-  ): Promise<boolean>;
+  rotateRefresh(appId: string, oldRefreshHash: string, access: TokenRow, refresh: TokenRow, now: number): Promise<boolean>;
   /** Forgets tokens that expired before `before`. */
-  purgeTokens(before: number): Promise<void>;
+  purge(before: number): Promise<void>;
+}
 
-  /** Inserts a site unless its name is taken (−33101) or `limit` sites exist (−33104). */
-  insertSite(site: SiteRecord, limit: number): Promise<void>;
-  getSite(id: string): Promise<SiteRecord | undefined>;
-  listSites(query: SiteQuery): Promise<Page<SiteRecord>>;
-  updateSite(id: string, change: SiteUpdate): Promise<boolean>;
-  deleteSite(id: string): Promise<boolean>;
+export interface SiteRepository {
+  /**
+   * Inserts a site with its default rate limit profile, unless the name is taken (−33101) or
+   * `limit` sites exist (−33104).
+   */
+  insert(site: SiteRecord, limit: number, defaultProfileId: string): Promise<void>;
+  get(id: string): Promise<SiteRecord | undefined>;
+  list(query: SiteQuery): Promise<Page<SiteRecord>>;
+  /** Changes a site's fields; −33004 while it is locked. */
+  update(id: string, change: SiteUpdate, now: number): Promise<boolean>;
+  /** Deletes a site and everything in it, in one transaction. */
+  delete(id: string): Promise<boolean>;
+  /** Takes the site's lock until `expiresAt` unless another operation holds it; false then. */
+  lock(id: string, reason: string, now: number, expiresAt: number): Promise<boolean>;
+  unlock(id: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly settings: SettingsRepository;
+  readonly apps: AppRepository;
+  readonly tokens: TokenRepository;
+  readonly sites: SiteRepository;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
 }

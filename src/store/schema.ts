@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 
 /**
  * Table shapes as Kysely sees them. Booleans are stored as 0/1 integers and lists as JSON text
@@ -42,5 +43,78 @@ export interface Database {
     ntp_servers: string;
     dst: string | null;
     created_at: number;
+    currency: string | null;
+  };
+  site_locks: { site_id: string; reason: string; locked_at: number; expires_at: number };
+  rate_limit_profiles: {
+    id: string;
+    site_id: string;
+    name: string;
+    down_enable: number;
+    down_limit: number | null;
+    up_enable: number;
+    up_limit: number | null;
+    is_default: number;
+    created_at: number;
+  };
+  portals: {
+    id: string;
+    site_id: string;
+    name: string;
+    enable: number;
+    auth_type: number;
+    hotspot_types: string;
+    settings: string;
+    created_at: number;
+  };
+  voucher_groups: {
+    id: string;
+    site_id: string;
+    name: string;
+    amount: number;
+    code_length: number;
+    code_form: string;
+    limit_type: number;
+    limit_num: number | null;
+    duration_type: number;
+    duration: number;
+    timing_type: number;
+    rate_mode: number;
+    rate_profile_id: string | null;
+    down_enable: number;
+    down_limit: number | null;
+    up_enable: number;
+    up_limit: number | null;
+    traffic_enable: number;
+    traffic_limit: number | null;
+    traffic_frequency: number;
+    unit_price: number | null;
+    currency: string | null;
+    apply_all_portals: number;
+    validity_type: number;
+    effective_time: number | null;
+    expiration_time: number | null;
+    schedule: string | null;
+    logout: number;
+    description: string | null;
+    print_comments: string | null;
+    creator_name: string;
+    created_at: number;
+    used_count: Generated<number>;
+    in_use_count: Generated<number>;
+    expired_count: Generated<number>;
+  };
+  voucher_group_portals: { group_id: string; portal_id: string };
+  vouchers: {
+    id: string;
+    site_id: string;
+    group_id: string;
+    code: string;
+    created_at: number;
+    status: Generated<number>;
+    used: Generated<number>;
+    start_time: number | null;
+    time_used_sec: Generated<number>;
+    traffic_used: Generated<number>;
   };
 }

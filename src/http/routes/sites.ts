@@ -47,6 +47,12 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ sites: SiteService }> = asy
     {
       config: { operation: 'getSiteList' },
       schema: { params: ControllerParams, querystring: ListSitesQuery, response: { 200: SitePageResponse } },
+      // The spec: when sorts.name comes more than once, the first one takes effect.
+      preValidation: async (request) => {
+        const query = request.query as Record<string, unknown>;
+        const sort = query['sorts.name'];
+        if (Array.isArray(sort)) query['sorts.name'] = sort[0];
+      },
     },
     async (request) => {
       const { query } = request;

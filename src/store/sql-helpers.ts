@@ -1,0 +1,22 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/** SQLite and PostgreSQL report a unique-key violation differently; both mean "taken". */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+export const flag = (value: boolean): number => (value ? 1 : 0);
+export const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+/** `%`, `_` and `\` in a search key match themselves. */
+export function likePattern(searchKey: string): string {
+  return `%${searchKey.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A case-insensitive substring match of `column` against `searchKey`, folded by the database. */
+export function containsIgnoringCase(column: string, searchKey: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(${sql.ref(column)}) like lower(${likePattern(searchKey)}) escape '\\'`;
+}
