@@ -4,11 +4,15 @@ import { AppService, type AppCredentials } from './apps.js';
 import type { Random } from './clock.js';
 
 /**
- * The controller identity: OMADAC_ID when set, otherwise an id generated on the first start and
- * kept in the database, so every instance and the CLI agree on it.
+ * The controller identity: OMADAC_ID when set (and then recorded, so a CLI run without the
+ * variable agrees with the server), otherwise an id generated on the first start and kept in
+ * the database, so every instance and the CLI agree on it.
  */
 export async function resolveOmadacId(store: Store, config: Pick<Config, 'omadacId'>, random: Random): Promise<string> {
-  if (config.omadacId) return config.omadacId;
+  if (config.omadacId) {
+    await store.settings.put('omadac_id', config.omadacId);
+    return config.omadacId;
+  }
   return store.settings.getOrInit('omadac_id', random.bytes(16).toString('hex'));
 }
 

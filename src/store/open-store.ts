@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
@@ -14,6 +14,23 @@ export interface StoreOptions {
 
 export const SQLITE_FILE = 'voucherd.db';
 
+/**
+ * SQLite runs DDL inside transactions, though Kysely's adapter does not claim it. Claiming it makes
+ * each migration all-or-nothing, so two processes migrating a new database at once cannot leave
+ * it half-built: the loser rolls back and retries (see KyselyStore.migrate).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class VoucherdSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 /** Opens the SQLite file in WAL mode, tuned for one writer process and readers alongside (the CLI). */
 export function openSqlite(file: string): KyselyStore {
   const database = new BetterSqlite3(file);
@@ -25,7 +42,7 @@ export function openSqlite(file: string): KyselyStore {
   database.function('lower', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );
-  return new KyselyStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  return new KyselyStore(new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database }) }), 'sqlite');
 }
 
 /** The store the environment asks for, migrated to the latest schema. */

@@ -1,0 +1,282 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Clock } from '../../domain/clock.js';
+import { describeValidity, windowClosed } from '../../domain/validity.js';
+import {
+  amountOf,
+  effectiveStatus,
+  GROUP_AMOUNT_LIMIT,
+  groupCounts,
+  type VoucherGroupService,
+} from '../../domain/voucher-groups.js';
+import type { SiteRecord, StoredVoucherGroup, VoucherRecord } from '../../store/port.js';
+import { principal, site } from '../guard.js';
+import { firstSort } from '../query.js';
+import { EnvelopeWithoutResult, SiteParams } from '../schemas/common.js';
+import {
+  ConfigLimitResponse,
+  CreatedIdResponse,
+  CreateVoucherGroupBody,
+  CurrencyCandidatesResponse,
+  GroupParams,
+  HotspotSettingBody,
+  ListVoucherGroupsQuery,
+  VoucherGroupDetailQuery,
+  VoucherGroupDetailResponse,
+  VoucherGroupPageResponse,
+  VoucherParams,
+  VoucherResponse,
+} from '../schemas/vouchers.js';
+
+const SUCCESS = { errorCode: 0, msg: 'Success.' } as const;
+const BYTES_PER_MB = 1024 * 1024;
+
+function rateLimitView(group: StoredVoucherGroup) {
+  const { rateLimit } = group;
+  if (rateLimit.mode === 1) return { mode: 1, rateLimitProfileId: rateLimit.profileId };
+  return {
+    mode: 0,
+    customRateLimit: {
+      downLimitEnable: rateLimit.downLimitEnable,
+      downLimit: rateLimit.downLimit,
+      upLimitEnable: rateLimit.upLimitEnable,
+      upLimit: rateLimit.upLimit,
+    },
+  };
+}
+
+/** The group as VoucherGroupOpenApiVO shows it: money as strings, portals by name. */
+function groupView(group: StoredVoucherGroup, portalNames: string[], now: number) {
+  const counts = groupCounts(group, now);
+  return {
+    id: group.id,
+    name: group.name,
+    createdTime: group.createdAt,
+    creatorName: group.creatorName,
+    limitType: group.limitType,
+    limitNum: group.limitNum,
+    durationType: group.durationType,
+    duration: group.duration,
+    timingType: group.timingType,
+    rateLimit: rateLimitView(group),
+    trafficLimitEnable: group.trafficLimitEnable,
+    trafficLimit: group.trafficLimit,
+    trafficLimitFrequency: group.trafficLimitEnable ? group.trafficLimitFrequency : undefined,
+    unitPrice: group.unitPrice === undefined ? undefined : String(group.unitPrice),
+    currency: group.currency,
+    portalNames,
+    applyToAllPortals: group.applyToAllPortals,
+    expirationTime: group.expirationTime,
+    effectiveTime: group.effectiveTime,
+    validityType: group.validityType,
+    schedule: group.schedule && {
+      ...group.schedule,
+      weeklyEnableDays: group.schedule.weeklyEnableDays && [...group.schedule.weeklyEnableDays],
+    },
+    logout: group.logout,
+    description: group.description,
+    printComments: group.printComments,
+    unusedCount: counts.unused,
+    usedCount: counts.used,
+    inUseCount: counts.inUse,
+    expiredCount: counts.expired,
+    totalCount: counts.total,
+    totalAmount: amountOf(group.unitPrice, counts.total),
+  };
+}
+
+function trafficLimitBytes(group: StoredVoucherGroup): number | undefined {
+  return group.trafficLimitEnable && group.trafficLimit !== undefined ? group.trafficLimit * BYTES_PER_MB : undefined;
+}
+
+function timeLeftSec(voucher: VoucherRecord, group: StoredVoucherGroup): number {
+  return Math.max(0, group.duration * 60 - voucher.timeUsedSec);
+}
+
+function simpleVoucher(voucher: VoucherRecord, group: StoredVoucherGroup, now: number) {
+  const limit = trafficLimitBytes(group);
+  // Timed per client by usage, a voucher has no single clock to show.
+  const byClientUsage = group.timingType === 1 && group.durationType === 0;
+  return {
+    id: voucher.id,
+    code: voucher.code,
+    status: effectiveStatus(voucher, group, now),
+    trafficUsed: voucher.trafficUsed,
+    trafficUnused: limit === undefined ? undefined : Math.max(0, limit - voucher.trafficUsed),
+    trafficLimit: group.trafficLimit,
+    trafficLimitFrequency: group.trafficLimitEnable ? group.trafficLimitFrequency : undefined,
+    downLimit: group.effectiveRate.downLimit,
+    upLimit: group.effectiveRate.upLimit,
+    startTime: voucher.startTime,
+    timeUsedSec: byClientUsage ? undefined : voucher.timeUsedSec,
+    timeLeftSec: byClientUsage ? undefined : timeLeftSec(voucher, group),
+    timingByClientUsage: byClientUsage,
+  };
+}
+
+function voucherView(voucher: VoucherRecord, group: StoredVoucherGroup, portalNames: string[], place: SiteRecord, now: number) {
+  const limit = trafficLimitBytes(group);
+  const usesLeft = group.limitType !== 0 || group.limitNum === undefined || voucher.used < group.limitNum;
+  return {
+    id: voucher.id,
+    code: voucher.code,
+    createdTime: voucher.createdAt,
+    limitType: group.limitType,
+    limitNum: group.limitNum,
+    used: voucher.used,
+    durationType: group.durationType,
+    duration: group.duration,
+    timingType: group.timingType,
+    expirationTime: group.expirationTime,
+    effectiveTime: group.effectiveTime,
+    description: group.description,
+    rateLimit: rateLimitView(group),
+    trafficLimitEnable: group.trafficLimitEnable,
+    trafficLimit: group.trafficLimit,
+    trafficLimitFrequency: group.trafficLimitEnable ? group.trafficLimitFrequency : undefined,
+    trafficLeft: limit === undefined || voucher.trafficUsed < limit,
+    startTime: voucher.startTime,
+    valid: effectiveStatus(voucher, group, now) !== 2 && !windowClosed(group, now) && usesLeft,
+    trafficUsed: voucher.trafficUsed,
+    unitPrice: group.unitPrice === undefined ? undefined : String(group.unitPrice),
+    currency: group.currency,
+    portalNames,
+    logout: group.logout,
+    validity: describeValidity(group, place.timeZone),
+    printComments: group.printComments,
+  };
+}
+
+export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupService; clock: Clock }> = async (
+  app,
+  { groups, clock },
+) => {
+  const base = '/openapi/v1/:omadacId/sites/:siteId/hotspot';
+
+  app.get(
+    `${base}/voucher-groups`,
+    {
+      config: { operation: 'getGridVoucherGroups' },
+      schema: { params: SiteParams, querystring: ListVoucherGroupsQuery, response: { 200: VoucherGroupPageResponse } },
+    },
+    async (request) => {
+      const { query } = request;
+      const place = site(request);
+      const page = await groups.list(place, {
+        page: query.page,
+        pageSize: query.pageSize,
+        searchKey: query.searchKey,
+        sort: firstSort(query, ['name', 'createTime'] as const),
+        timeStart: query['filters.timeStart'],
+        timeEnd: query['filters.timeEnd'],
+      });
+      const names = await groups.portalNames(place, page.rows);
+      const now = clock.now();
+      return {
+        ...SUCCESS,
+        result: {
+          totalRows: page.totalRows,
+          currentPage: query.page,
+          currentSize: query.pageSize,
+          data: page.rows.map((group) => groupView(group, names.get(group.id) ?? [], now)),
+        },
+      };
+    },
+  );
+
+  app.post(
+    `${base}/voucher-groups`,
+    {
+      config: { operation: 'createVoucherGroup' },
+      schema: { params: SiteParams, body: CreateVoucherGroupBody, response: { 200: CreatedIdResponse } },
+    },
+    async (request) => {
+      const id = await groups.create(site(request), principal(request).name, request.body);
+      return { ...SUCCESS, result: { id } };
+    },
+  );
+
+  app.get(
+    `${base}/voucher-groups/config-limit`,
+    { config: { operation: 'getGroupConfigLimit' }, schema: { params: SiteParams, response: { 200: ConfigLimitResponse } } },
+    async () => ({ ...SUCCESS, result: [{ amountLimit: GROUP_AMOUNT_LIMIT }] }),
+  );
+
+  app.get(
+    `${base}/voucher-groups/currency-list`,
+    {
+      config: { operation: 'getVoucherCurrencyCandidates' },
+      schema: { params: SiteParams, response: { 200: CurrencyCandidatesResponse } },
+    },
+    async (request) => ({ ...SUCCESS, result: await groups.currencyCandidates(site(request)) }),
+  );
+
+  app.get(
+    `${base}/voucher-groups/:groupId`,
+    {
+      config: { operation: 'getVoucherGroupDetail' },
+      schema: { params: GroupParams, querystring: VoucherGroupDetailQuery, response: { 200: VoucherGroupDetailResponse } },
+    },
+    async (request) => {
+      const { query } = request;
+      const place = site(request);
+      const group = await groups.group(place, request.params.groupId);
+      const { page, counts, now } = await groups.vouchers(group, {
+        page: query.page,
+        pageSize: query.pageSize,
+        searchKey: query.searchKey,
+        status: query['filters.status'],
+        sortCode: firstSort(query, ['code'] as const)?.direction,
+      });
+      const names = await groups.portalNames(place, [group]);
+      const totals = groupCounts(group, now);
+      return {
+        ...SUCCESS,
+        result: {
+          ...groupView(group, names.get(group.id) ?? [], now),
+          // The plain counts follow the search; statisticsCount and the amounts do not.
+          unusedCount: counts.unused,
+          usedCount: counts.used,
+          inUseCount: counts.inUse,
+          expiredCount: counts.expired,
+          totalCount: counts.total,
+          unusedAmount: amountOf(group.unitPrice, totals.unused),
+          usedAmount: amountOf(group.unitPrice, totals.used),
+          totalAmount: amountOf(group.unitPrice, totals.total),
+          statisticsCount: {
+            totalUnusedCount: totals.unused,
+            totalInUseCount: totals.inUse,
+            totalExpiredCount: totals.expired,
+            totalStatisticsCount: totals.total,
+          },
+          totalRows: page.totalRows,
+          currentPage: query.page,
+          currentSize: query.pageSize,
+          data: page.rows.map((voucher) => simpleVoucher(voucher, group, now)),
+        },
+      };
+    },
+  );
+
+  app.get(
+    `${base}/vouchers/:id`,
+    { config: { operation: 'getVoucher' }, schema: { params: VoucherParams, response: { 200: VoucherResponse } } },
+    async (request) => {
+      const place = site(request);
+      const { voucher, group } = await groups.voucher(place, request.params.id);
+      const names = await groups.portalNames(place, [group]);
+      return { ...SUCCESS, result: voucherView(voucher, group, names.get(group.id) ?? [], place, clock.now()) };
+    },
+  );
+
+  app.patch(
+    `${base}/setting`,
+    {
+      config: { operation: 'modifyHotspotSetting' },
+      schema: { params: SiteParams, body: HotspotSettingBody, response: { 200: EnvelopeWithoutResult } },
+    },
+    async (request) => {
+      await groups.setCurrency(site(request), request.body.currency || undefined);
+      return SUCCESS;
+    },
+  );
+};
