@@ -1,15 +1,22 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock, Random } from './domain/clock.js';
+import type { CodeAlphabet } from './domain/codes.js';
 import { Errors, OmadaError } from './domain/errors.js';
+import { VoucherGroupService } from './domain/voucher-groups.js';
 import type { OperationId } from './domain/permissions.js';
+import { PortalService } from './domain/portals.js';
+import { RateLimitProfileService } from './domain/rate-limit-profiles.js';
 import { SiteService } from './domain/sites.js';
 import { TokenService } from './domain/tokens.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGuard } from './http/guard.js';
 import { infoRoutes } from './http/routes/info.js';
+import { portalRoutes } from './http/routes/portals.js';
+import { rateLimitProfileRoutes } from './http/routes/rate-limit-profiles.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { tokenRoutes } from './http/routes/token.js';
+import { voucherRoutes } from './http/routes/vouchers.js';
 import { createValidatorCompiler } from './http/validation.js';
 import type { Store } from './store/port.js';
 
@@ -18,6 +25,7 @@ export interface AppSettings {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly siteLimit: number;
+  readonly voucherLimitPerSite: number;
   readonly bodyLimitBytes: number;
 }
 
@@ -27,6 +35,8 @@ export interface AppDeps {
   readonly random: Random;
   readonly logger: FastifyBaseLogger;
   readonly settings: AppSettings;
+  /** The characters voucher codes are drawn from; tests shrink it to fill a code space. */
+  readonly codeAlphabet?: CodeAlphabet;
 }
 
 export interface RegisteredOperation {
@@ -39,6 +49,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     operations: readonly RegisteredOperation[];
   }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === null) continue;
+    out[key] = isPlainObject(field) ? withoutNulls(field) : field;
+  }
+  return out;
 }
 
 /** Only the path is logged: query strings can carry client secrets and refresh tokens. */
@@ -75,6 +97,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(new OmadaError(Errors.MALFORMED_REQUEST, 'Content-Type must be application/json.'), undefined);
   });
 
+  // A null field is a field left out, as the controller's JSON binding treats it.
+  app.addHook('preValidation', async (request) => {
+    if (isPlainObject(request.body)) request.body = withoutNulls(request.body);
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       { method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
@@ -92,10 +119,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = new TokenService(store, clock, random, settings);
   const sites = new SiteService(store, clock, random, settings.siteLimit);
+  const portals = new PortalService(store, clock, random);
+  const profiles = new RateLimitProfileService(store, clock, random);
+  const groups = new VoucherGroupService(store, clock, random, {
+    voucherLimitPerSite: settings.voucherLimitPerSite,
+    ...(deps.codeAlphabet && { alphabet: deps.codeAlphabet }),
+  });
   registerGuard(app, { omadacId: settings.omadacId, clock, tokens, sites });
 
   await app.register(infoRoutes, { omadacId: settings.omadacId });
   await app.register(tokenRoutes, { tokens });
   await app.register(siteRoutes, { sites });
+  await app.register(portalRoutes, { portals });
+  await app.register(rateLimitProfileRoutes, { profiles });
+  await app.register(voucherRoutes, { groups, clock });
   return app;
 }

@@ -37,7 +37,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     const omadacId = await resolveOmadacId(store, config, cryptoRandom);
     const initial = await prepareApps(new AppService(store, systemClock, cryptoRandom, omadacId), config);
-    if (initial) announce(initial, config.dataDir);
 
     const app = await buildApp({
       store,
@@ -47,12 +46,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
       settings: { ...config, omadacId },
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    // Shown only once the server really serves, so a start that fails does not use up the one showing.
+    if (initial) announce(initial, config.dataDir);
     logger.info({ address, omadacId, database: store.dialect }, 'voucherd listening');
     return {
       app,
       address,
       async close() {
-        await app.close();
+        // A keep-alive connection whose last request finishes after close() began would otherwise
+        // idle until keepAliveTimeout (72 s) before the server lets go; close such connections as they idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await store.close();
       },
     };

@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, type AppSettings } from '../src/app.js';
 import { AppService } from '../src/domain/apps.js';
 import { cryptoRandom, type Clock } from '../src/domain/clock.js';
+import type { CodeAlphabet } from '../src/domain/codes.js';
 import type { Role } from '../src/domain/permissions.js';
 import { createLogger } from '../src/logger.js';
 import { openSqlite } from '../src/store/open-store.js';
@@ -55,7 +56,12 @@ export const VALID_SITE = {
 
 let siteCounter = 0;
 
-export async function createHarness(overrides: Partial<AppSettings> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Voucher codes drawn from these characters, to make a code space small. */
+  readonly codeAlphabet?: CodeAlphabet;
+}
+
+export async function createHarness(overrides: Partial<AppSettings> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'voucherd-test-'));
   const store = openSqlite(join(dir, 'voucherd.db'));
   await store.migrate();
@@ -65,6 +71,7 @@ export async function createHarness(overrides: Partial<AppSettings> = {}): Promi
     accessTokenTtlSeconds: 7200,
     refreshTokenTtlSeconds: 1_209_600,
     siteLimit: 10_000,
+    voucherLimitPerSite: 100_000,
     bodyLimitBytes: 1_048_576,
     ...overrides,
   };
@@ -75,7 +82,14 @@ export async function createHarness(overrides: Partial<AppSettings> = {}): Promi
       done();
     },
   });
-  const app = await buildApp({ store, clock, random: cryptoRandom, logger: createLogger('trace', sink), settings });
+  const app = await buildApp({
+    store,
+    clock,
+    random: cryptoRandom,
+    logger: createLogger('trace', sink),
+    settings,
+    ...(options.codeAlphabet && { codeAlphabet: options.codeAlphabet }),
+  });
   const apps = new AppService(store, clock, cryptoRandom, OMADAC_ID);
   let adminToken: string | undefined;
 
@@ -137,7 +151,7 @@ export function answer(response: LightMyRequestResponse): { status: number; body
 /** Row counts of every table that a request could write, to show a refused request wrote nothing. */
 export async function tableCounts(store: KyselyStore): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['apps', 'access_tokens', 'refresh_tokens', 'sites', 'settings'] as const) {
+  for (const table of ['apps', 'access_tokens', 'refresh_tokens', 'sites', 'settings', 'site_locks', 'rate_limit_profiles', 'portals', 'voucher_groups', 'voucher_group_portals', 'vouchers'] as const) {
     const row = await store.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -12,6 +12,67 @@ interface Sample {
   /** `{omadacId}` and `{siteId}` are filled in per case. */
   readonly url: string;
   readonly payload?: () => object;
+  /**
+   * Makes what an allowed call acts on (a profile to modify or delete) in `siteId` and answers the
+   * values of the url's other placeholders; refused calls fill them with an id nothing has.
+   */
+  readonly prepare?: (h: Harness, siteId: string) => Promise<Record<string, string>>;
+}
+
+/** Creates a rate limit profile in `siteId` as an admin and answers its id, for the profile samples. */
+async function newProfile(h: Harness, siteId: string): Promise<Record<string, string>> {
+  const url = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profiles`;
+  const name = `Security profile ${++names}`;
+  const token = await h.token('admin');
+  await h.call({ method: 'POST', url, token, payload: { name, downLimitEnable: false, upLimitEnable: false } });
+  const list = (await h.call({ method: 'GET', url, token })).json().result as { profileId: string; name: string }[];
+  return { profileId: list.find((profile) => profile.name === name)!.profileId };
+}
+
+/** A portal that takes vouchers, named `name`, for the portal samples. */
+const securityPortal = (name: string) => ({
+  name,
+  enable: true,
+  authType: 11,
+  hotspot: { enabledTypes: [3] },
+  authTimeout: { authTimeout: 6 },
+  httpsRedirectEnable: false,
+  landingPage: 1,
+});
+
+/** Adds a portal to `siteId` as an admin and answers its id, found by name as clients find it. */
+async function newPortal(h: Harness, siteId: string): Promise<Record<string, string>> {
+  const name = `Security portal ${++names}`;
+  const token = await h.token('admin');
+  await h.call({ method: 'POST', url: `/openapi/v1/${OMADAC_ID}/sites/${siteId}/portal`, token, payload: securityPortal(name) });
+  const list = (await h.call({ method: 'GET', url: `/openapi/v1/${OMADAC_ID}/sites/${siteId}/portals`, token })).json()
+    .result as { id: string; name: string }[];
+  return { portalId: list.find((portal) => portal.name === name)!.id };
+}
+
+/** A voucher group of one voucher, only the required fields, named `name`. */
+const securityGroup = (name: string) => ({
+  name,
+  amount: 1,
+  codeLength: 6,
+  codeForm: [0],
+  limitType: 2,
+  durationType: 0,
+  duration: 60,
+  timingType: 0,
+  rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
+  trafficLimitEnable: false,
+  applyToAllPortals: true,
+});
+
+/** Creates a voucher group in `siteId` as an admin and answers its id and its voucher's, for the voucher samples. */
+async function newGroup(h: Harness, siteId: string): Promise<Record<string, string>> {
+  const token = await h.token('admin');
+  const url = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/hotspot/voucher-groups`;
+  const groupId = (await h.call({ method: 'POST', url, token, payload: securityGroup(`Security group ${++names}`) })).json()
+    .result.id as string;
+  const detail = (await h.call({ method: 'GET', url: `${url}/${groupId}?page=1&pageSize=1`, token })).json();
+  return { groupId, id: detail.result.data[0].id as string };
 }
 
 let names = 0;
@@ -29,6 +90,56 @@ const SAMPLES: Record<string, Sample> = {
     payload: () => ({ region: 'Germany', timeZone: 'Europe/Amsterdam', scenario: 'Office' }),
   },
   deleteSite: { method: 'DELETE', url: '/openapi/v1/{omadacId}/sites/{siteId}' },
+  getRateLimitProfileList: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/rate-limit-profiles' },
+  createRateLimitProfile: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/rate-limit-profiles',
+    payload: () => ({ name: `Security ${++names}`, downLimitEnable: true, downLimit: 2048, upLimitEnable: false }),
+  },
+  modifyRateLimitProfile: {
+    method: 'PUT',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/rate-limit-profile/{profileId}',
+    payload: () => ({ name: `Security ${++names}`, downLimitEnable: false, upLimitEnable: true, upLimit: 512 }),
+    prepare: newProfile,
+  },
+  deleteRateLimitProfile: {
+    method: 'DELETE',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/rate-limit-profile/{profileId}',
+    prepare: newProfile,
+  },
+  addPortal: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/portal',
+    payload: () => securityPortal(`Security ${++names}`),
+  },
+  getPortalList: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/portals' },
+  getPortalDetail: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/portal/{portalId}', prepare: newPortal },
+  modifyPortal: {
+    method: 'PATCH',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/portal/{portalId}',
+    payload: () => ({ name: `Security ${++names}`, enable: false }),
+    prepare: newPortal,
+  },
+  deletePortal: { method: 'DELETE', url: '/openapi/v1/{omadacId}/sites/{siteId}/portal/{portalId}', prepare: newPortal },
+  createVoucherGroup: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups',
+    payload: () => securityGroup(`Security ${++names}`),
+  },
+  getGridVoucherGroups: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups?page=1&pageSize=10' },
+  getVoucherGroupDetail: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}?page=1&pageSize=10',
+    prepare: newGroup,
+  },
+  getVoucher: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/{id}', prepare: newGroup },
+  modifyHotspotSetting: {
+    method: 'PATCH',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/setting',
+    payload: () => ({ currency: 'USD' }),
+  },
+  getVoucherCurrencyCandidates: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/currency-list' },
+  getGroupConfigLimit: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/config-limit' },
 };
 
 /** Who may call what, as CONTRACT §3 and each operation's documented permission say. */
@@ -38,6 +149,22 @@ const ALLOWED: Record<string, readonly Role[]> = {
   getSiteEntity: ['admin', 'viewer'],
   updateSiteEntity: ['admin'],
   deleteSite: ['admin'],
+  getRateLimitProfileList: ['admin', 'viewer'],
+  createRateLimitProfile: ['admin'],
+  modifyRateLimitProfile: ['admin'],
+  deleteRateLimitProfile: ['admin'],
+  addPortal: ['admin', 'hotspot-operator'],
+  getPortalList: ['admin', 'viewer', 'hotspot-operator'],
+  getPortalDetail: ['admin', 'viewer', 'hotspot-operator'],
+  modifyPortal: ['admin', 'hotspot-operator'],
+  deletePortal: ['admin', 'hotspot-operator'],
+  createVoucherGroup: ['admin', 'hotspot-operator'],
+  getGridVoucherGroups: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherGroupDetail: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucher: ['admin', 'viewer', 'hotspot-operator'],
+  modifyHotspotSetting: ['admin', 'hotspot-operator'],
+  getVoucherCurrencyCandidates: ['admin', 'viewer', 'hotspot-operator'],
+  getGroupConfigLimit: ['admin', 'viewer', 'hotspot-operator'],
 };
 
 const envelope = (def: { code: number; msg: string; status: number }) => ({
@@ -65,11 +192,16 @@ describe('security suite', () => {
 
   const operations = () => h.app.operations.map((route) => route.operation);
 
-  function request(operation: string, token: string | undefined, overrides: { omadacId?: string; siteId?: string } = {}) {
+  function request(
+    operation: string,
+    token: string | undefined,
+    overrides: { omadacId?: string; siteId?: string; ids?: Record<string, string> } = {},
+  ) {
     const sample = SAMPLES[operation]!;
     const url = sample.url
       .replace('{omadacId}', overrides.omadacId ?? OMADAC_ID)
-      .replace('{siteId}', overrides.siteId ?? siteId);
+      .replace('{siteId}', overrides.siteId ?? siteId)
+      .replace(/\{(\w+)\}/g, (_placeholder, name: string) => overrides.ids?.[name] ?? 'c'.repeat(24));
     return h.call({
       method: sample.method,
       url,
@@ -122,7 +254,8 @@ describe('security suite', () => {
     }
     // A delete is tried on a site of its own, so the other cases keep theirs.
     const target = operation === 'deleteSite' ? await h.createSite() : siteId;
-    const response = await request(operation, tokens.get(role), { siteId: target });
+    const ids = await SAMPLES[operation]!.prepare?.(h, target);
+    const response = await request(operation, tokens.get(role), { siteId: target, ...(ids && { ids }) });
     expect(answer(response)).toMatchObject({ status: 200, body: { errorCode: 0, msg: 'Success.' } });
   });
 

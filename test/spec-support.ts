@@ -49,7 +49,7 @@ function adjusted(components: Record<string, Schema>): Record<string, Schema> {
   return copy;
 }
 
-/** The 200 response schema of each site operation, compiled with the spec's components. */
+/** The 200 response schema of every operation in the spec, compiled with its components. */
 export function responseValidators(spec: Spec): Map<string, { method: string; path: string; validate: ValidateFunction }> {
   // int32/int64/double are OpenAPI formats Ajv does not know; they describe, they do not constrain here.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });

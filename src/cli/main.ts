@@ -7,7 +7,6 @@ import { OmadaError } from '../domain/errors.js';
 import { ROLES } from '../domain/permissions.js';
 import type { AppRecord, SiteScope } from '../store/port.js';
 import { openStore } from '../store/open-store.js';
-import { runServer } from '../server.js';
 
 /** `all`, or a comma-separated list of site ids. */
 function parseSites(value: string): SiteScope {
@@ -49,7 +48,8 @@ export function createProgram(): Command {
   program
     .command('serve')
     .description('run the server (PORT, HOST, DATA_DIR and the rest come from the environment)')
-    .action(() => runServer());
+    // Loaded on demand: the apps commands need the store only, not the HTTP stack.
+    .action(async () => (await import('../server.js')).runServer());
 
   const apps = program.command('apps').description('manage Open API apps (client credentials)');
 
@@ -96,13 +96,16 @@ export function createProgram(): Command {
     .option('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--sites <sites>', '"all" or site ids separated by commas', parseSites)
     .action(async (clientId: string, options: { role?: string; sites?: SiteScope }) => {
+      if (options.role === undefined && options.sites === undefined) {
+        throw new Error('nothing to change: give --role or --sites.');
+      }
       const found = await withApps((service) =>
         service.update(clientId, {
           ...(options.role !== undefined && { role: options.role }),
           ...(options.sites !== undefined && { siteScope: options.sites }),
         }),
       );
-      if (!found) program.error(`voucherd: no app with client id ${clientId}.`, { exitCode: 1 });
+      if (!found) throw new Error(`no app with client id ${clientId}.`);
     });
 
   apps
@@ -111,7 +114,7 @@ export function createProgram(): Command {
     .argument('<clientId>')
     .action(async (clientId: string) => {
       const found = await withApps((service) => service.delete(clientId));
-      if (!found) program.error(`voucherd: no app with client id ${clientId}.`, { exitCode: 1 });
+      if (!found) throw new Error(`no app with client id ${clientId}.`);
     });
 
   return program;

@@ -23,6 +23,27 @@ export function newId(clock: Clock, random: Random): string {
   return seconds.toString(16).padStart(8, '0') + random.bytes(8).toString('hex');
 }
 
+/** Random bytes drawn at once by `idSource`: one draw serves this many ids. */
+const IDS_PER_DRAW = 512;
+
+/**
+ * `newId` for many ids in a row (the vouchers of a group): the same shape, but the random bytes
+ * come from one draw per 512 ids, since a draw per id costs more than the rest of an insert.
+ */
+export function idSource(clock: Clock, random: Random): () => string {
+  let pool: Buffer = Buffer.alloc(0);
+  let at = 0;
+  return () => {
+    if (at + 8 > pool.length) {
+      pool = random.bytes(8 * IDS_PER_DRAW);
+      at = 0;
+    }
+    const seconds = Math.floor(clock.now() / 1000) >>> 0;
+    at += 8;
+    return seconds.toString(16).padStart(8, '0') + pool.toString('hex', at - 8, at);
+  };
+}
+
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** `length` characters drawn uniformly from [A-Za-z0-9] by rejection sampling. */

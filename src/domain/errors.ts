@@ -16,6 +16,9 @@ export const Errors = {
   INVALID_PARAMETERS: def(-1001, 'Invalid request parameters.'),
   MALFORMED_REQUEST: def(-1001, 'Invalid request parameters.', 400),
   REQUEST_TOO_LARGE: def(-1001, 'Invalid request parameters.', 413),
+  // The controller documents no code of its own for these portal refusals; −1001 names the field.
+  PORTAL_NOT_EXIST: def(-1001, 'Invalid request parameters. portalId does not name a portal of this site.'),
+  PORTAL_NAME_EXISTS: def(-1001, 'Invalid request parameters. name is already used by another portal of this site.'),
   OPERATION_FORBIDDEN: def(-1005, 'Operation forbidden.', 403),
   SITE_INFO_FAILED: def(-1300, 'Failed to get site information.'),
   SITE_FORBIDDEN: def(-1505, 'The current user does not have permissions to access this site.', 403),
@@ -29,7 +32,26 @@ export const Errors = {
   ),
   SITE_NAME_EXISTS: def(-33101, 'This name already exists. Please enter another name for this site.'),
   SITE_LIMIT_REACHED: def(-33104, 'The number of sites has reached the limit.'),
+  RATE_LIMIT_PROFILE_NOT_EXIST: def(-33732, 'The Rate Limit profile does not exist.'),
+  RATE_LIMIT_PROFILE_EXISTS: def(-33733, 'This Rate Limit profile already exists.'),
+  RATE_LIMIT_PROFILE_LIMIT_REACHED: def(-33734, 'The number of Rate Limit profiles has reached the limit.'),
+  RATE_LIMIT_PROFILE_DEFAULT_UNDELETABLE: def(-33736, 'The default Rate Limit profile cannot be deleted.'),
+  /** `%code%` is filled in with `messageWith`. */
+  RATE_LIMIT_PROFILE_USED_BY_VOUCHER: def(
+    -33737,
+    'Failed to delete the Rate Limit profile because the profile is used by Voucher Code %code%.',
+  ),
   SCENARIO_NOT_EXIST: def(-33809, 'This scenario does not exist.'),
+  VOUCHER_LIMIT_REACHED: def(-42010, 'The number of vouchers has reached the limit. New vouchers cannot be created.'),
+  VOUCHER_PORTAL_REQUIRED: def(-42036, 'Please select at least one portal before creating vouchers.'),
+  DUPLICATED_VOUCHER_GROUP_NAME: def(-42059, 'Duplicated voucher group name.'),
+  CURRENCY_NOT_SUPPORTED: def(-42060, 'Currency is not supported.'),
+  VOUCHER_CURRENCY_CONFLICT: def(
+    -42061,
+    'You are creating voucher groups with different currency in same site, this will prevent collecting incoming amount of vouchers.',
+  ),
+  VOUCHER_PORTALS_NOT_EXIST: def(-42062, 'One or more portals may not exist.'),
+  VOUCHER_EXPIRATION_TOO_FAR: def(-42063, 'The expiration time cannot exceed 1000 days.'),
   CLIENT_INVALID: def(-44106, 'The client id or client secret is invalid.'),
   GRANT_TYPE_INVALID: def(-44111, 'The Grant Type is Invalid.'),
   ACCESS_TOKEN_EXPIRED: def(
@@ -62,6 +84,16 @@ export class OmadaError extends Error {
   get status(): number {
     return this.def.status;
   }
+}
+
+/**
+ * A catalogue error whose message names the thing at fault through `%placeholder%`s, e.g.
+ * `messageWith(Errors.RATE_LIMIT_PROFILE_USED_BY_VOUCHER, { code: 'K7P2QX' })`.
+ */
+export function messageWith(errorDef: ErrorDef, values: Readonly<Record<string, string>>): OmadaError {
+  const error = new OmadaError(errorDef);
+  error.message = errorDef.msg.replace(/%(\w+)%/g, (placeholder, key: string) => values[key] ?? placeholder);
+  return error;
 }
 
 /** A field rule that JSON Schema could not express: −1001 with HTTP 200 and a sentence naming the field. */

@@ -7,7 +7,7 @@ import type {
   VoucherRecord,
   VoucherSchedule,
 } from '../store/port.js';
-import { newId, type Clock, type Random } from './clock.js';
+import { idSource, newId, type Clock, type Random } from './clock.js';
 import { CodeDrawer, codeFormOf, DEFAULT_ALPHABET, type CodeAlphabet } from './codes.js';
 import { Errors, invalidField, OmadaError } from './errors.js';
 import { CURRENCIES } from './reference-data.js';
@@ -176,16 +176,9 @@ export class VoucherGroupService {
       throw new OmadaError(Errors.VOUCHER_EXPIRATION_TOO_FAR);
     }
     const portalIds = input.applyToAllPortals ? [] : [...new Set(input.portals ?? [])];
-    if (!input.applyToAllPortals) {
-      if (portalIds.length === 0) throw new OmadaError(Errors.VOUCHER_PORTAL_REQUIRED);
-      const known = await this.store.vouchers.portalsOfSite(site.id, portalIds);
-      if (known.length !== portalIds.length) throw new OmadaError(Errors.VOUCHER_PORTALS_NOT_EXIST);
-    }
+    // Whether the listed portals and the profile are this site's is checked as the group is written.
+    if (!input.applyToAllPortals && portalIds.length === 0) throw new OmadaError(Errors.VOUCHER_PORTAL_REQUIRED);
     const { rateLimit } = input;
-    if (rateLimit.mode === 1) {
-      const profile = await this.store.rateLimitProfiles.getProfile(site.id, rateLimit.rateLimitProfileId!);
-      if (!profile) throw new OmadaError(Errors.RATE_LIMIT_PROFILE_NOT_EXIST);
-    }
     const custom = rateLimit.mode === 0 ? rateLimit.customRateLimit : undefined;
     const group: VoucherGroupRecord = {
       id: newId(this.clock, this.random),
@@ -231,7 +224,7 @@ export class VoucherGroupService {
       form: drawer.form,
       space: drawer.space,
       draw: (count: number, taken: Set<string>) => drawer.draw(count, taken),
-      newId: () => newId(this.clock, this.random),
+      newId: idSource(this.clock, this.random),
     };
     await this.store.vouchers.createGroup(group, codes, { perSite: this.settings.voucherLimitPerSite, now });
     return group.id;
@@ -262,6 +255,7 @@ export class VoucherGroupService {
     });
   }
 
+  /** Each group's portal names, in the order getPortalList gives the site's portals. */
   portalNames(site: SiteRecord, groups: readonly VoucherGroupRecord[]): Promise<Map<string, string[]>> {
     return this.store.vouchers.portalNames(site.id, groups);
   }

@@ -3,9 +3,12 @@ import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
+import { KyselyPortalRepository } from './repositories/portals.js';
 import { KyselySettingsRepository } from './repositories/settings.js';
+import { KyselyRateLimitProfileRepository } from './repositories/rate-limit-profiles.js';
 import { KyselySiteRepository } from './repositories/sites.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
+import { KyselyVoucherRepository } from './repositories/vouchers.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './sql-helpers.js';
 
@@ -14,12 +17,17 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-hotspot': hotspot,
 };
 
+const MIGRATION_ATTEMPTS = 5;
+
 /** The store over one Kysely instance; the dialect is chosen once, by whoever built `db`. */
 export class KyselyStore implements Store {
   readonly settings: KyselySettingsRepository;
   readonly apps: KyselyAppRepository;
   readonly tokens: KyselyTokenRepository;
   readonly sites: KyselySiteRepository;
+  readonly portals: KyselyPortalRepository;
+  readonly rateLimitProfiles: KyselyRateLimitProfileRepository;
+  readonly vouchers: KyselyVoucherRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -29,12 +37,24 @@ export class KyselyStore implements Store {
     this.apps = new KyselyAppRepository(db);
     this.tokens = new KyselyTokenRepository(db);
     this.sites = new KyselySiteRepository(db, dialect);
+    this.portals = new KyselyPortalRepository(db, dialect);
+    this.rateLimitProfiles = new KyselyRateLimitProfileRepository(db, dialect);
+    this.vouchers = new KyselyVoucherRepository(db, dialect);
   }
 
+  /**
+   * Brings the schema up to date. Each migration runs in a transaction; when another process
+   * (a second instance, or the CLI) migrates the same database at the same moment, the loser's
+   * transaction rolls back and a retry finds the work done.
+   */
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    for (let attempt = 1; ; attempt++) {
+      const { error } = await migrator.migrateToLatest();
+      if (!error) return;
+      if (attempt >= MIGRATION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 
   async close(): Promise<void> {

@@ -84,6 +84,7 @@ export interface TokenRow {
 export interface SettingsRepository {
   /** The stored value of `key`, writing `value` first when there is none; safe under races. */
   getOrInit(key: string, value: string): Promise<string>;
+  put(key: string, value: string): Promise<void>;
 }
 
 export interface AppRepository {
@@ -126,12 +127,234 @@ export interface SiteRepository {
   unlock(id: string): Promise<void>;
 }
 
+export interface VoucherSchedule {
+  readonly type: number;
+  readonly dailyStartHour?: number;
+  readonly dailyStartMin?: number;
+  readonly dailyEndHour?: number;
+  readonly dailyEndMin?: number;
+  readonly weeklyEnableDays?: readonly number[];
+}
+
+/** A group's rate limit: its own (mode 0) or a profile's (mode 1). */
+export interface RateLimitSetting {
+  readonly mode: number;
+  readonly profileId: string | undefined;
+  readonly downLimitEnable: boolean;
+  readonly downLimit: number | undefined;
+  readonly upLimitEnable: boolean;
+  readonly upLimit: number | undefined;
+}
+
+export interface VoucherGroupRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly name: string;
+  readonly amount: number;
+  readonly codeLength: number;
+  readonly codeForm: readonly number[];
+  readonly limitType: number;
+  readonly limitNum: number | undefined;
+  readonly durationType: number;
+  readonly duration: number;
+  readonly timingType: number;
+  readonly rateLimit: RateLimitSetting;
+  readonly trafficLimitEnable: boolean;
+  readonly trafficLimit: number | undefined;
+  readonly trafficLimitFrequency: number;
+  /** Integer money in the currency's smallest unit as entered; never a float. */
+  readonly unitPrice: number | undefined;
+  readonly currency: string | undefined;
+  readonly applyToAllPortals: boolean;
+  readonly portalIds: readonly string[];
+  readonly validityType: number;
+  readonly effectiveTime: number | undefined;
+  readonly expirationTime: number | undefined;
+  readonly schedule: VoucherSchedule | undefined;
+  readonly logout: boolean;
+  readonly description: string | undefined;
+  readonly printComments: string | undefined;
+  readonly creatorName: string;
+  readonly createdAt: number;
+}
+
+/** A group as stored, with the live counters create, delete and redemption keep. */
+export interface StoredVoucherGroup extends VoucherGroupRecord {
+  readonly totalCount: number;
+  readonly usedCount: number;
+  readonly inUseCount: number;
+  readonly expiredCount: number;
+  /** The limits a client gets: the group's own, or its profile's. */
+  readonly effectiveRate: { readonly downLimit: number | undefined; readonly upLimit: number | undefined };
+}
+
+export interface VoucherRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly groupId: string;
+  readonly code: string;
+  readonly createdAt: number;
+  /** 0 unused, 1 in use, 2 expired, as redemption last left it. */
+  readonly status: number;
+  readonly used: number;
+  readonly startTime: number | undefined;
+  readonly timeUsedSec: number;
+  readonly trafficUsed: number;
+}
+
+export interface VoucherGroupQuery {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly searchKey?: string;
+  readonly sort?: { readonly field: 'name' | 'createTime'; readonly direction: 'asc' | 'desc' };
+  readonly timeStart?: number;
+  readonly timeEnd?: number;
+}
+
+export interface VoucherQuery {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly searchKey?: string;
+  readonly status?: number;
+  readonly sortCode?: 'asc' | 'desc';
+}
+
+/** How to draw codes for a new group; the repository redraws when a code is already taken. */
+export interface CodeSource {
+  readonly length: number;
+  /** "0", "1" or "01". */
+  readonly form: string;
+  /** How many codes of this length and form exist at all. */
+  readonly space: number;
+  draw(count: number, taken: Set<string>): string[];
+  newId(): string;
+}
+
+export interface VoucherRepository {
+  /**
+   * Writes the group, its portal links and `group.amount` vouchers in one transaction, or nothing:
+   * −33004 (site locked), −33732 (profile not in the site), −42062 (a portal not in the site),
+   * −42059 (name taken), −42061 (another currency in the site), −42010 (site cap, or no room left
+   * in the code space).
+   */
+  createGroup(group: VoucherGroupRecord, codes: CodeSource, limits: { readonly perSite: number; readonly now: number }): Promise<void>;
+  /** The site's currency: its hotspot setting, or else the currency of its existing groups. */
+  siteCurrency(siteId: string): Promise<string | undefined>;
+  setSiteCurrency(siteId: string, currency: string | undefined, now: number): Promise<void>;
+  listGroups(siteId: string, query: VoucherGroupQuery): Promise<Page<StoredVoucherGroup>>;
+  getGroup(siteId: string, groupId: string): Promise<StoredVoucherGroup | undefined>;
+  /** Names of the portals each group applies to (all the site's portals for applyToAllPortals). */
+  portalNames(siteId: string, groups: readonly VoucherGroupRecord[]): Promise<Map<string, string[]>>;
+  listVouchers(groupId: string, query: VoucherQuery): Promise<Page<VoucherRecord>>;
+  /** Vouchers of a group matching `searchKey`, counted by status, and how many were ever used. */
+  countVouchers(groupId: string, searchKey: string | undefined): Promise<{ byStatus: Record<number, number>; used: number; total: number }>;
+  getVoucher(siteId: string, voucherId: string): Promise<VoucherRecord | undefined>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly settings: SettingsRepository;
   readonly apps: AppRepository;
   readonly tokens: TokenRepository;
   readonly sites: SiteRepository;
+  readonly rateLimitProfiles: RateLimitProfileRepository;
+  readonly vouchers: VoucherRepository;
+  readonly portals: PortalRepository;
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A named pair of download and upload limits (Kbps) that voucher groups of its site can use. */
+export interface RateLimitProfileRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly name: string;
+  readonly downLimitEnable: boolean;
+  /** Kept only while `downLimitEnable` is true. */
+  readonly downLimit: number | undefined;
+  readonly upLimitEnable: boolean;
+  /** Kept only while `upLimitEnable` is true. */
+  readonly upLimit: number | undefined;
+  /** The profile every site is created with; it cannot be deleted. */
+  readonly isDefault: boolean;
+  readonly createdAt: number;
+}
+
+export type RateLimitProfileChange = Pick<
+  RateLimitProfileRecord,
+  'name' | 'downLimitEnable' | 'downLimit' | 'upLimitEnable' | 'upLimit'
+>;
+
+export interface RateLimitProfileRepository {
+  /**
+   * Inserts a profile unless the site is locked (−33004), holds a profile of that name (−33733)
+   * or already holds `limit` profiles, its default one included (−33734).
+   */
+  insert(profile: RateLimitProfileRecord, limit: number, now: number): Promise<void>;
+  /** The site's profiles: the default one first, then in creation order. */
+  list(siteId: string): Promise<RateLimitProfileRecord[]>;
+  /** The profile `id` if it belongs to `siteId`; undefined otherwise. */
+  getProfile(siteId: string, id: string): Promise<RateLimitProfileRecord | undefined>;
+  /** Replaces a profile's name and limits: −33004 (site locked), −33732 (no such profile in the site), −33733 (name taken). */
+  update(siteId: string, id: string, change: RateLimitProfileChange, now: number): Promise<void>;
+  /**
+   * Deletes a profile: −33004 (site locked), −33732 (no such profile in the site), −33736 (the
+   * default profile), −33737 (a voucher group uses it).
+   */
+  delete(siteId: string, id: string, now: number): Promise<void>;
+}
+
+/** How long a portal keeps a client authenticated: a preset (1–7) or, with 0, a custom span. */
+export interface PortalAuthTimeout {
+  /** 0 custom; 1 30 minutes; 2 1 hour; 3 2 hours; 4 4 hours; 5 8 hours; 6 1 day; 7 7 days. */
+  readonly authTimeout: number;
+  /** Kept only while `authTimeout` is 0. */
+  readonly customTimeout?: number;
+  /** 1 minutes, 2 hours, 3 days; kept only while `authTimeout` is 0. */
+  readonly customTimeoutUnit?: number;
+}
+
+/** A captive portal of a site: the page and rules by which its clients authenticate (vouchers among them). */
+export interface PortalRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly name: string;
+  readonly enable: boolean;
+  /** 0 none, 1 simple password, 2 external RADIUS, 4 external portal, 11 hotspot, 15 LDAP. */
+  readonly authType: number;
+  /** The hotspot types enabled (3 voucher, 5 local user, 6 SMS, 8 RADIUS, 12 form); empty unless authType is 11. */
+  readonly hotspotTypes: readonly number[];
+  readonly ssidList: readonly string[];
+  readonly networkList: readonly string[];
+  readonly authTimeout: PortalAuthTimeout;
+  readonly httpsRedirectEnable: boolean;
+  /** 1 the original URL, 2 a promotional URL, 3 the logout page. */
+  readonly landingPage: number;
+  /** Kept only while `landingPage` is 2. */
+  readonly landingUrlScheme: string | undefined;
+  /** Kept only while `landingPage` is 2. */
+  readonly landingUrl: string | undefined;
+  readonly createdAt: number;
+}
+
+export interface PortalRepository {
+  /** Inserts a portal unless the site is locked (−33004) or holds a portal of that name (−1001). */
+  insert(portal: PortalRecord, now: number): Promise<void>;
+  /** The site's portals in creation order. */
+  list(siteId: string): Promise<PortalRecord[]>;
+  /** The portal `id` if it belongs to `siteId`; undefined otherwise. */
+  get(siteId: string, id: string): Promise<PortalRecord | undefined>;
+  /**
+   * Reads the portal, lets `change` compute its next state (a rule it breaks throws) and writes
+   * that, in one transaction: −33004 (site locked), −1001 (no such portal in the site, or the new
+   * name is taken).
+   */
+  update(siteId: string, id: string, change: (current: PortalRecord) => PortalRecord, now: number): Promise<void>;
+  /** Deletes a portal and its voucher group links: −33004 (site locked), −1001 (no such portal in the site). */
+  delete(siteId: string, id: string, now: number): Promise<void>;
+  /**
+   * The names of those of `ids` that are portals of `siteId`, by id; ids of other sites or of no
+   * portal are absent, so `result.size < new Set(ids).size` means one does not exist (−42062).
+   */
+  namesByIds(siteId: string, ids: readonly string[]): Promise<Map<string, string>>;
 }

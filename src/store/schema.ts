@@ -44,6 +44,7 @@ export interface Database {
     dst: string | null;
     created_at: number;
     currency: string | null;
+    voucher_count: Generated<number>;
   };
   site_locks: { site_id: string; reason: string; locked_at: number; expires_at: number };
   rate_limit_profiles: {
@@ -100,6 +101,7 @@ export interface Database {
     print_comments: string | null;
     creator_name: string;
     created_at: number;
+    total_count: number;
     used_count: Generated<number>;
     in_use_count: Generated<number>;
     expired_count: Generated<number>;

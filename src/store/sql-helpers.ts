@@ -20,3 +20,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export function containsIgnoringCase(column: string, searchKey: string): RawBuilder<boolean> {
   return sql<boolean>`lower(${sql.ref(column)}) like lower(${likePattern(searchKey)}) escape '\\'`;
 }
+
+/**
+ * Breaks ties of `created_at` (rows made in the same millisecond) by insertion order. SQLite gives
+ * every new row a rowid above the existing ones; elsewhere the id, which begins with its creation
+ * second, stands in.
+ */
+export function insertionOrder(dialect: Dialect, table: string) {
+  return dialect === 'sqlite' ? sql.raw(`${table}.rowid`) : sql.ref(`${table}.id`);
+}

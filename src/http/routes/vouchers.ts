@@ -275,7 +275,9 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
       schema: { params: SiteParams, body: HotspotSettingBody, response: { 200: EnvelopeWithoutResult } },
     },
     async (request) => {
-      await groups.setCurrency(site(request), request.body.currency || undefined);
+      const { currency } = request.body;
+      // A PATCH changes what it names: a body without currency leaves it as it is; "" clears it.
+      if (currency !== undefined) await groups.setCurrency(site(request), currency || undefined);
       return SUCCESS;
     },
   );

@@ -4,6 +4,11 @@ import { sql, type Kysely, type Migration } from 'kysely';
 export const hotspot: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('sites').addColumn('currency', 'varchar(3)').execute();
+    // How many vouchers the site holds, kept with every create and delete, for the per-site cap.
+    await db.schema
+      .alterTable('sites')
+      .addColumn('voucher_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
 
     // A row here means a long operation (deletion, restore, import) owns the site until it ends or
     // the lock expires; writes to the site answer −33004 meanwhile.
@@ -76,12 +81,14 @@ export const hotspot: Migration = {
       .addColumn('print_comments', 'text')
       .addColumn('creator_name', 'varchar(128)', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
-      // Live counters kept by redemption, so lists never count vouchers row by row.
+      // Live counters kept by create, delete and redemption, so lists never count vouchers row by row.
+      .addColumn('total_count', 'integer', (c) => c.notNull())
       .addColumn('used_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('in_use_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('expired_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addUniqueConstraint('voucher_groups_site_name', ['site_id', 'name'])
       .execute();
+    await db.schema.createIndex('voucher_groups_site_shape').on('voucher_groups').columns(['site_id', 'code_length', 'code_form']).execute();
     await db.schema.createIndex('voucher_groups_site_created').on('voucher_groups').columns(['site_id', 'created_at']).execute();
 
     await db.schema

@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { Errors, OmadaError } from '../../domain/errors.js';
 import type { Page, SiteQuery, SiteRecord, SiteRepository, SiteUpdate } from '../port.js';
 import { assertSiteUnlocked } from '../site-lock.js';
 import type { Database } from '../schema.js';
-import { containsIgnoringCase, flag, isUniqueViolation, optional, type Dialect } from '../sql-helpers.js';
+import { containsIgnoringCase, type Dialect, flag, insertionOrder, isUniqueViolation, optional } from '../sql-helpers.js';
 
 function toSite(row: Selectable<Database['sites']> & { locked_until: number | null }): SiteRecord {
   return {
@@ -29,8 +29,8 @@ function toSite(row: Selectable<Database['sites']> & { locked_until: number | nu
   };
 }
 
-function siteColumns(change: SiteUpdate): Partial<Database['sites']> {
-  const columns: Partial<Database['sites']> = {};
+function siteColumns(change: SiteUpdate): Updateable<Database['sites']> {
+  const columns: Updateable<Database['sites']> = {};
   if (change.name !== undefined) columns.name = change.name;
   if (change.type !== undefined) columns.type = change.type;
   if (change.region !== undefined) columns.region = change.region;
@@ -142,7 +142,7 @@ export class KyselySiteRepository implements SiteRepository {
     rows = query.sortName ? rows.orderBy('sites.name', query.sortName) : rows;
     const page = await rows
       .orderBy('sites.created_at')
-      .orderBy(this.insertionOrder())
+      .orderBy(insertionOrder(this.dialect, 'sites'))
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize)
       .execute();
@@ -156,14 +156,6 @@ export class KyselySiteRepository implements SiteRepository {
       : sql<boolean>`sites.tag_ids::jsonb @> jsonb_build_array(${tagId}::text)`;
   }
 
-  /**
-   * Breaks ties of `created_at` (sites made in the same millisecond) by insertion order: SQLite
-   * gives a new row a rowid above every existing one, while ids are random past their first four
-   * bytes. PostgreSQL, when it comes, needs a sequence column for the same guarantee.
-   */
-  private insertionOrder() {
-    return this.dialect === 'sqlite' ? sql`sites.rowid` : sql.ref('sites.id');
-  }
 
   async update(id: string, change: SiteUpdate, now: number): Promise<boolean> {
     const columns = siteColumns(change);

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { Errors, OmadaError } from '../../domain/errors.js';
 import type {
   CodeSource,
@@ -12,10 +12,14 @@ import type {
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { containsIgnoringCase, flag, isUniqueViolation, optional } from '../sql-helpers.js';
+import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, optional, type Dialect } from '../sql-helpers.js';
 
 /** Rows per INSERT: well inside SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 2500;
+/** The columns a new voucher sets, in the order its INSERT binds them; the rest take their defaults. */
+const VOUCHER_INSERT_COLUMNS = ['id', 'site_id', 'group_id', 'code', 'created_at'] as const;
+/** How many compiled voucher INSERTs (one per row count) are kept. */
+const VOUCHER_INSERT_SHAPES = 16;
 /** How many codes a create may draw in all before it calls the code space too full (−42010). */
 const drawBudget = (amount: number) => amount * 100 + 1000;
 
@@ -95,7 +99,12 @@ function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
 }
 
 export class KyselyVoucherRepository implements VoucherRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly voucherInserts = new Map<number, string>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async createGroup(
     group: VoucherGroupRecord,
@@ -105,6 +114,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     try {
       await this.db.transaction().execute(async (trx) => {
         await assertSiteUnlocked(trx, group.siteId, limits.now);
+        await this.assertReferences(trx, group);
         const sameName = await trx
           .selectFrom('voucher_groups')
           .select('id')
@@ -129,6 +139,32 @@ export class KyselyVoucherRepository implements VoucherRepository {
     } catch (error) {
       if (isUniqueViolation(error)) throw new OmadaError(Errors.DUPLICATED_VOUCHER_GROUP_NAME);
       throw error;
+    }
+  }
+
+  /**
+   * The profile and portals a group names must be the site's, checked where the group is written,
+   * so one deleted a moment before cannot leave the group pointing at nothing.
+   */
+  private async assertReferences(trx: Transaction<Database>, group: VoucherGroupRecord) {
+    const profileId = group.rateLimit.profileId;
+    if (profileId !== undefined) {
+      const profile = await trx
+        .selectFrom('rate_limit_profiles')
+        .select('id')
+        .where('site_id', '=', group.siteId)
+        .where('id', '=', profileId)
+        .executeTakeFirst();
+      if (!profile) throw new OmadaError(Errors.RATE_LIMIT_PROFILE_NOT_EXIST);
+    }
+    if (group.portalIds.length > 0) {
+      const portals = await trx
+        .selectFrom('portals')
+        .select('id')
+        .where('site_id', '=', group.siteId)
+        .where('id', 'in', [...group.portalIds])
+        .execute();
+      if (portals.length !== group.portalIds.length) throw new OmadaError(Errors.VOUCHER_PORTALS_NOT_EXIST);
     }
   }
 
@@ -166,21 +202,42 @@ export class KyselyVoucherRepository implements VoucherRepository {
       }
       const batch = codes.draw(missing, taken);
       for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
-        const rows = batch.slice(start, start + INSERT_CHUNK).map((code) => ({
-          id: codes.newId(),
-          site_id: group.siteId,
-          group_id: group.id,
-          code,
-          created_at: group.createdAt,
-        }));
-        const inserted = await trx
-          .insertInto('vouchers')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['site_id', 'code']).doNothing())
-          .executeTakeFirst();
-        missing -= Number(inserted.numInsertedOrUpdatedRows ?? 0);
+        const chunk = batch.slice(start, start + INSERT_CHUNK);
+        const parameters: unknown[] = [];
+        // In the order of VOUCHER_INSERT_COLUMNS.
+        for (const code of chunk) parameters.push(codes.newId(), group.siteId, group.id, code, group.createdAt);
+        const inserted = await trx.executeQuery(CompiledQuery.raw(this.voucherInsertSql(trx, chunk.length), parameters));
+        missing -= Number(inserted.numAffectedRows ?? 0);
       }
     }
+  }
+
+  /**
+   * The SQL of an INSERT of `rows` vouchers that skips codes already taken, compiled by Kysely for
+   * this dialect once per row count: building and compiling a 2500-row INSERT anew cost more than
+   * the database spent running it.
+   */
+  private voucherInsertSql(trx: Transaction<Database>, rows: number): string {
+    let text = this.voucherInserts.get(rows);
+    if (text === undefined) {
+      const row = { id: '', site_id: '', group_id: '', code: '', created_at: 0 } satisfies Record<
+        (typeof VOUCHER_INSERT_COLUMNS)[number],
+        unknown
+      >;
+      const query = trx
+        .insertInto('vouchers')
+        .values(Array.from({ length: rows }, () => row))
+        .onConflict((oc) => oc.columns(['site_id', 'code']).doNothing())
+        .compile();
+      if (query.parameters.length !== rows * VOUCHER_INSERT_COLUMNS.length) {
+        throw new Error('the voucher INSERT does not bind one parameter per column and row');
+      }
+      text = query.sql;
+      // Redraws insert odd counts; keep the cache small rather than hold every count ever seen.
+      if (this.voucherInserts.size >= VOUCHER_INSERT_SHAPES) this.voucherInserts.clear();
+      this.voucherInserts.set(rows, text);
+    }
+    return text;
   }
 
   private groupRow(group: VoucherGroupRecord) {
@@ -236,17 +293,6 @@ export class KyselyVoucherRepository implements VoucherRepository {
     return group?.currency ?? undefined;
   }
 
-  async portalsOfSite(siteId: string, portalIds: readonly string[]): Promise<string[]> {
-    if (portalIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('portals')
-      .select('id')
-      .where('site_id', '=', siteId)
-      .where('id', 'in', [...portalIds])
-      .execute();
-    return rows.map((row) => row.id);
-  }
-
   siteCurrency(siteId: string): Promise<string | undefined> {
     return this.currencyIn(this.db, siteId);
   }
@@ -285,7 +331,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     const newestFirst = query.sort?.field === 'createTime' ? query.sort.direction : 'desc';
     const page = await rows
       .orderBy('g.created_at', newestFirst)
-      .orderBy('g.id', newestFirst)
+      .orderBy(insertionOrder(this.dialect, 'g'), newestFirst)
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize)
       .execute();
@@ -313,7 +359,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
         .select('name')
         .where('site_id', '=', siteId)
         .orderBy('created_at')
-        .orderBy('id')
+        .orderBy(insertionOrder(this.dialect, 'portals'))
         .execute();
       for (const group of groups) if (group.applyToAllPortals) names.set(group.id, all.map((portal) => portal.name));
     }
@@ -325,7 +371,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
         .select(['l.group_id', 'p.name'])
         .where('l.group_id', 'in', listed)
         .orderBy('p.created_at')
-        .orderBy('p.id')
+        .orderBy(insertionOrder(this.dialect, 'p'))
         .execute();
       for (const link of links) names.get(link.group_id)!.push(link.name);
     }
