@@ -11,13 +11,16 @@ import { SiteService } from './domain/sites.js';
 import { TokenService } from './domain/tokens.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGuard } from './http/guard.js';
+import { registerRequestMetrics } from './http/request-metrics.js';
 import { infoRoutes } from './http/routes/info.js';
+import { opsRoutes } from './http/routes/ops.js';
 import { portalRoutes } from './http/routes/portals.js';
 import { rateLimitProfileRoutes } from './http/routes/rate-limit-profiles.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { tokenRoutes } from './http/routes/token.js';
 import { voucherRoutes } from './http/routes/vouchers.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { Metrics } from './metrics.js';
 import type { Store } from './store/port.js';
 
 export interface AppSettings {
@@ -37,6 +40,8 @@ export interface AppDeps {
   readonly settings: AppSettings;
   /** The characters voucher codes are drawn from; tests shrink it to fill a code space. */
   readonly codeAlphabet?: CodeAlphabet;
+  /** The app's Prometheus metrics; made here when not given (pass one to share it with other front doors). */
+  readonly metrics?: Metrics;
 }
 
 export interface RegisteredOperation {
@@ -48,6 +53,7 @@ export interface RegisteredOperation {
 declare module 'fastify' {
   interface FastifyInstance {
     operations: readonly RegisteredOperation[];
+    metrics: Metrics;
   }
 }
 
@@ -82,6 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(createValidatorCompiler());
   registerErrorHandling(app, settings.bodyLimitBytes);
+
+  const metrics = deps.metrics ?? new Metrics();
+  app.decorate('metrics', metrics);
+  registerRequestMetrics(app, metrics);
 
   // An empty JSON body is no body (the refresh grant is often sent that way); any other
   // media type is refused unless it carries nothing.
@@ -128,10 +138,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerGuard(app, { omadacId: settings.omadacId, clock, tokens, sites });
 
   await app.register(infoRoutes, { omadacId: settings.omadacId });
+  await app.register(opsRoutes, { store, metrics });
   await app.register(tokenRoutes, { tokens });
   await app.register(siteRoutes, { sites });
   await app.register(portalRoutes, { portals });
   await app.register(rateLimitProfileRoutes, { profiles });
-  await app.register(voucherRoutes, { groups, clock });
+  await app.register(voucherRoutes, { groups, clock, metrics });
   return app;
 }

@@ -6,6 +6,10 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** PostgreSQL connections one instance holds. */
+  readonly poolSize: number;
+  /** PostgreSQL cancels a statement running longer than this (ms); 0 for no limit. */
+  readonly statementTimeoutMs: number;
   readonly omadacId: string | undefined;
   readonly bootstrap: { readonly clientId: string; readonly clientSecret: string } | undefined;
   readonly accessTokenTtlSeconds: number;
@@ -57,6 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl,
+    poolSize: integer(env, 'PG_POOL_SIZE', 10, 1, 1000),
+    statementTimeoutMs: integer(env, 'PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     omadacId,
     bootstrap: clientId && clientSecret ? { clientId, clientSecret } : undefined,
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 7200, 1, 31_536_000),

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppSettings } from '../src/app.js';
@@ -9,9 +6,9 @@ import { cryptoRandom, type Clock } from '../src/domain/clock.js';
 import type { CodeAlphabet } from '../src/domain/codes.js';
 import type { Role } from '../src/domain/permissions.js';
 import { createLogger } from '../src/logger.js';
-import { openSqlite } from '../src/store/open-store.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import type { SiteScope } from '../src/store/port.js';
+import { createTestStore, type TestStore } from './test-store.js';
 
 export const OMADAC_ID = '0123456789abcdef0123456789abcdef';
 export const START = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -30,6 +27,8 @@ export class TestClock implements Clock {
 export interface Harness {
   readonly app: FastifyInstance;
   readonly store: KyselyStore;
+  /** The database under the store, to open a second store on it as another instance would. */
+  readonly database: TestStore;
   readonly clock: TestClock;
   readonly apps: AppService;
   readonly settings: AppSettings;
@@ -62,9 +61,8 @@ export interface HarnessOptions {
 }
 
 export async function createHarness(overrides: Partial<AppSettings> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'voucherd-test-'));
-  const store = openSqlite(join(dir, 'voucherd.db'));
-  await store.migrate();
+  const database = await createTestStore();
+  const { store } = database;
   const clock = new TestClock();
   const settings: AppSettings = {
     omadacId: OMADAC_ID,
@@ -116,6 +114,7 @@ export async function createHarness(overrides: Partial<AppSettings> = {}, option
   return {
     app,
     store,
+    database,
     clock,
     apps,
     settings,
@@ -138,7 +137,7 @@ export async function createHarness(overrides: Partial<AppSettings> = {}, option
     async close() {
       await app.close();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.dispose();
     },
   };
 }

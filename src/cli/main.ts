@@ -5,6 +5,7 @@ import { cryptoRandom, systemClock } from '../domain/clock.js';
 import { resolveOmadacId } from '../domain/controller.js';
 import { OmadaError } from '../domain/errors.js';
 import { ROLES } from '../domain/permissions.js';
+import { backupSqlite } from '../store/backup.js';
 import type { AppRecord, SiteScope } from '../store/port.js';
 import { openStore } from '../store/open-store.js';
 
@@ -115,6 +116,25 @@ export function createProgram(): Command {
     .action(async (clientId: string) => {
       const found = await withApps((service) => service.delete(clientId));
       if (!found) throw new Error(`no app with client id ${clientId}.`);
+    });
+
+  program
+    .command('backup')
+    .description(
+      'copy the SQLite database to a file, safely while the server runs (PostgreSQL: use pg_dump)\n' +
+        '  example: voucherd backup --out /var/backups/voucherd-$(date +%F).db',
+    )
+    .requiredOption('--out <file>', 'where to write the copy; refused when the file exists')
+    .option('--force', 'overwrite the --out file when it exists')
+    .action(async (options: { out: string; force?: boolean }) => {
+      const config = loadConfig();
+      const { file, bytes } = await backupSqlite({
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        out: options.out,
+        force: options.force === true,
+      });
+      process.stdout.write(`voucherd: backup written to ${file} (${bytes} bytes)\n`);
     });
 
   return program;

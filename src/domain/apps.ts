@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppRecord, SiteScope, Store } from '../store/port.js';
 import { newId, type Clock, type Random } from './clock.js';
@@ -99,6 +99,7 @@ export class AppService {
   async ensureInitialApp(dataDir: string): Promise<AppCredentials | undefined> {
     if ((await this.store.apps.count()) > 0) return undefined;
     const { credentials } = await this.create({ name: 'Initial admin', role: 'admin', siteScope: 'all' });
+    mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, INITIAL_CREDENTIALS_FILE);
     writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);

@@ -15,32 +15,51 @@ export interface Random {
 export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
 
 /**
- * A 24-hex-character id, shaped like the controller's ids: four bytes of creation time in
- * seconds then eight random bytes, so ids sort roughly by creation.
+ * Ids are 24 hex characters, like the controller's: 6 bytes of creation time in milliseconds, a
+ * 2-byte sequence that orders ids made in the same millisecond by this process, and 4 random
+ * bytes. So ids sort by creation on every database, and lists can break ties of creation time by id.
  */
+let lastMs = -1;
+let sequence = 0;
+
+function prefix(clock: Clock): string {
+  let ms = clock.now();
+  if (ms <= lastMs) {
+    // Same millisecond (or a clock set back): keep counting from the last id, so ids never go backwards.
+    ms = lastMs;
+    sequence++;
+    if (sequence > 0xffff) {
+      ms = lastMs + 1;
+      sequence = 0;
+    }
+  } else {
+    sequence = 0;
+  }
+  lastMs = ms;
+  return ms.toString(16).padStart(12, '0') + sequence.toString(16).padStart(4, '0');
+}
+
 export function newId(clock: Clock, random: Random): string {
-  const seconds = Math.floor(clock.now() / 1000) >>> 0;
-  return seconds.toString(16).padStart(8, '0') + random.bytes(8).toString('hex');
+  return prefix(clock) + random.bytes(4).toString('hex');
 }
 
 /** Random bytes drawn at once by `idSource`: one draw serves this many ids. */
 const IDS_PER_DRAW = 512;
 
 /**
- * `newId` for many ids in a row (the vouchers of a group): the same shape, but the random bytes
+ * `newId` for many ids in a row (the vouchers of a group): the same ids, but the random bytes
  * come from one draw per 512 ids, since a draw per id costs more than the rest of an insert.
  */
 export function idSource(clock: Clock, random: Random): () => string {
   let pool: Buffer = Buffer.alloc(0);
   let at = 0;
   return () => {
-    if (at + 8 > pool.length) {
-      pool = random.bytes(8 * IDS_PER_DRAW);
+    if (at + 4 > pool.length) {
+      pool = random.bytes(4 * IDS_PER_DRAW);
       at = 0;
     }
-    const seconds = Math.floor(clock.now() / 1000) >>> 0;
-    at += 8;
-    return seconds.toString(16).padStart(8, '0') + pool.toString('hex', at - 8, at);
+    at += 4;
+    return prefix(clock) + pool.toString('hex', at - 4, at);
   };
 }
 

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, type Migration } from 'kysely';
 import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
 import type { Store } from './port.js';
@@ -32,6 +32,8 @@ export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    /** The PostgreSQL schema the tables live in; its migration bookkeeping lives there too. */
+    private readonly schema?: string,
   ) {
     this.settings = new KyselySettingsRepository(db);
     this.apps = new KyselyAppRepository(db);
@@ -39,7 +41,7 @@ export class KyselyStore implements Store {
     this.sites = new KyselySiteRepository(db, dialect);
     this.portals = new KyselyPortalRepository(db, dialect);
     this.rateLimitProfiles = new KyselyRateLimitProfileRepository(db, dialect);
-    this.vouchers = new KyselyVoucherRepository(db, dialect);
+    this.vouchers = new KyselyVoucherRepository(db);
   }
 
   /**
@@ -48,13 +50,22 @@ export class KyselyStore implements Store {
    * transaction rolls back and a retry finds the work done.
    */
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async () => MIGRATIONS },
+      // Without a schema Kysely would take another schema's bookkeeping tables for its own.
+      ...(this.dialect === 'postgres' && { migrationTableSchema: this.schema ?? 'public' }),
+    });
     for (let attempt = 1; ; attempt++) {
       const { error } = await migrator.migrateToLatest();
       if (!error) return;
       if (attempt >= MIGRATION_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

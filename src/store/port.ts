@@ -261,6 +261,8 @@ export interface Store {
   readonly vouchers: VoucherRepository;
   readonly portals: PortalRepository;
   migrate(): Promise<void>;
+  /** Runs a trivial query; rejects when the database does not answer (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
 
 /** SQLite and PostgreSQL report a unique-key violation differently; both mean "taken". */
 export function isUniqueViolation(error: unknown): boolean {
@@ -22,10 +23,22 @@ export function containsIgnoringCase(column: string, searchKey: string): RawBuil
 }
 
 /**
- * Breaks ties of `created_at` (rows made in the same millisecond) by insertion order. SQLite gives
- * every new row a rowid above the existing ones; elsewhere the id, which begins with its creation
- * second, stands in.
+ * Breaks ties of `created_at` (rows made in the same millisecond) by insertion order, which ids
+ * follow: they begin with their creation time and a per-millisecond sequence (see newId).
  */
-export function insertionOrder(dialect: Dialect, table: string) {
-  return dialect === 'sqlite' ? sql.raw(`${table}.rowid`) : sql.ref(`${table}.id`);
+export function insertionOrder(table: string) {
+  return sql.ref(`${table}.id`);
+}
+
+/**
+ * Serialises the transactions that count rows before adding one (a cap), so concurrent ones
+ * cannot both pass the count. SQLite already admits one writer at a time; PostgreSQL takes a
+ * transaction-scoped advisory lock on `name`.
+ */
+export async function serializeOn(
+  trx: Transaction<Database> | Kysely<Database>,
+  dialect: Dialect,
+  name: string,
+): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
 }

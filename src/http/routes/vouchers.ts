@@ -8,6 +8,7 @@ import {
   groupCounts,
   type VoucherGroupService,
 } from '../../domain/voucher-groups.js';
+import type { Metrics } from '../../metrics.js';
 import type { SiteRecord, StoredVoucherGroup, VoucherRecord } from '../../store/port.js';
 import { principal, site } from '../guard.js';
 import { firstSort } from '../query.js';
@@ -146,9 +147,9 @@ function voucherView(voucher: VoucherRecord, group: StoredVoucherGroup, portalNa
   };
 }
 
-export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupService; clock: Clock }> = async (
+export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupService; clock: Clock; metrics: Metrics }> = async (
   app,
-  { groups, clock },
+  { groups, clock, metrics },
 ) => {
   const base = '/openapi/v1/:omadacId/sites/:siteId/hotspot';
 
@@ -191,6 +192,8 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
     },
     async (request) => {
       const id = await groups.create(site(request), principal(request).name, request.body);
+      // Only now: a refused create wrote nothing, so it created no voucher.
+      metrics.vouchersCreated.inc(request.body.amount);
       return { ...SUCCESS, result: { id } };
     },
   );

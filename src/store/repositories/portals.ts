@@ -90,7 +90,7 @@ export class KyselyPortalRepository implements PortalRepository {
       .selectAll()
       .where('site_id', '=', siteId)
       .orderBy('created_at')
-      .orderBy(insertionOrder(this.dialect, 'portals'))
+      .orderBy(insertionOrder('portals'))
       .execute();
     return rows.map(toPortal);
   }

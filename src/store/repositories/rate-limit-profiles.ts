@@ -3,7 +3,7 @@ import { Errors, messageWith, OmadaError } from '../../domain/errors.js';
 import type { RateLimitProfileChange, RateLimitProfileRecord, RateLimitProfileRepository } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { type Dialect, flag, insertionOrder, isUniqueViolation, optional } from '../sql-helpers.js';
+import { type Dialect, flag, insertionOrder, isUniqueViolation, optional, serializeOn } from '../sql-helpers.js';
 
 function toProfile(row: Selectable<Database['rate_limit_profiles']>): RateLimitProfileRecord {
   const downLimit = optional(row.down_limit);
@@ -52,6 +52,7 @@ export class KyselyRateLimitProfileRepository implements RateLimitProfileReposit
     await mappingNameTaken(() =>
       this.db.transaction().execute(async (trx) => {
         await assertSiteUnlocked(trx, profile.siteId, now);
+        await serializeOn(trx, this.dialect, `voucherd:profiles:${profile.siteId}`);
         const { n } = await trx
           .selectFrom('rate_limit_profiles')
           .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -79,7 +80,7 @@ export class KyselyRateLimitProfileRepository implements RateLimitProfileReposit
       .where('site_id', '=', siteId)
       .orderBy('is_default', 'desc')
       .orderBy('created_at')
-      .orderBy(insertionOrder(this.dialect, 'rate_limit_profiles'))
+      .orderBy(insertionOrder('rate_limit_profiles'))
       .execute();
     return rows.map(toProfile);
   }

@@ -3,7 +3,7 @@ import { Errors, OmadaError } from '../../domain/errors.js';
 import type { Page, SiteQuery, SiteRecord, SiteRepository, SiteUpdate } from '../port.js';
 import { assertSiteUnlocked } from '../site-lock.js';
 import type { Database } from '../schema.js';
-import { containsIgnoringCase, type Dialect, flag, insertionOrder, isUniqueViolation, optional } from '../sql-helpers.js';
+import { containsIgnoringCase, type Dialect, flag, insertionOrder, isUniqueViolation, optional, serializeOn } from '../sql-helpers.js';
 
 function toSite(row: Selectable<Database['sites']> & { locked_until: number | null }): SiteRecord {
   return {
@@ -58,6 +58,7 @@ export class KyselySiteRepository implements SiteRepository {
   async insert(site: SiteRecord, limit: number, defaultProfileId: string): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
+        await serializeOn(trx, this.dialect, 'voucherd:site-cap');
         const { n } = await trx
           .selectFrom('sites')
           .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -142,7 +143,7 @@ export class KyselySiteRepository implements SiteRepository {
     rows = query.sortName ? rows.orderBy('sites.name', query.sortName) : rows;
     const page = await rows
       .orderBy('sites.created_at')
-      .orderBy(insertionOrder(this.dialect, 'sites'))
+      .orderBy(insertionOrder('sites'))
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize)
       .execute();

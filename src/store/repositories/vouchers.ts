@@ -12,7 +12,7 @@ import type {
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, optional, type Dialect } from '../sql-helpers.js';
+import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, optional } from '../sql-helpers.js';
 
 /** Rows per INSERT: well inside SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 2500;
@@ -101,10 +101,7 @@ function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
 export class KyselyVoucherRepository implements VoucherRepository {
   private readonly voucherInserts = new Map<number, string>();
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   async createGroup(
     group: VoucherGroupRecord,
@@ -331,7 +328,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     const newestFirst = query.sort?.field === 'createTime' ? query.sort.direction : 'desc';
     const page = await rows
       .orderBy('g.created_at', newestFirst)
-      .orderBy(insertionOrder(this.dialect, 'g'), newestFirst)
+      .orderBy(insertionOrder('g'), newestFirst)
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize)
       .execute();
@@ -359,7 +356,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
         .select('name')
         .where('site_id', '=', siteId)
         .orderBy('created_at')
-        .orderBy(insertionOrder(this.dialect, 'portals'))
+        .orderBy(insertionOrder('portals'))
         .execute();
       for (const group of groups) if (group.applyToAllPortals) names.set(group.id, all.map((portal) => portal.name));
     }
@@ -371,7 +368,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
         .select(['l.group_id', 'p.name'])
         .where('l.group_id', 'in', listed)
         .orderBy('p.created_at')
-        .orderBy(insertionOrder(this.dialect, 'p'))
+        .orderBy(insertionOrder('p'))
         .execute();
       for (const link of links) names.get(link.group_id)!.push(link.name);
     }

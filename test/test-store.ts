@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { KyselyStore } from '../src/store/kysely-store.js';
+import { openSqlite } from '../src/store/open-store.js';
+import { openPostgres } from '../src/store/postgres.js';
+
+/**
+ * The database the suites run on: SQLite in a temporary folder, or, when DATABASE_URL is set
+ * (`npm run test:pg`), PostgreSQL in a schema of its own, so every suite runs on both backends.
+ */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL || undefined;
+export const BACKEND = TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+
+export interface TestStore {
+  readonly store: KyselyStore;
+  /** Another store on the same database, as a second instance would open it. */
+  openAnother(): KyselyStore;
+  dispose(): Promise<void>;
+}
+
+async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestStore(): Promise<TestStore> {
+  if (TEST_DATABASE_URL) {
+    const url = TEST_DATABASE_URL;
+    const schema = `t_${randomBytes(8).toString('hex')}`;
+    await admin(url, (client) => client.query(`create schema ${schema}`));
+    const open = () => openPostgres({ url, poolSize: 5, statementTimeoutMs: 0, schema });
+    const store = open();
+    await store.migrate();
+    return {
+      store,
+      openAnother: open,
+      async dispose() {
+        await admin(url, (client) => client.query(`drop schema ${schema} cascade`));
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'voucherd-test-'));
+  const file = join(dir, 'voucherd.db');
+  const store = openSqlite(file);
+  await store.migrate();
+  return {
+    store,
+    openAnother: () => openSqlite(file),
+    async dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
