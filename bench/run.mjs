@@ -5,7 +5,8 @@
 //     a real `node dist/server.js` on 127.0.0.1, timed at the client from request to full answer;
 //     once on a fresh site and database (like the floor's prefill 0) and once on a site already
 //     holding 200,000 vouchers (40 groups created through the API first, not timed). The floor is
-//     ../shared/bench/floor-create-5000.mjs with the same group count and prefill.
+//     ../shared/bench/floor-create-5000.mjs with the same group count and prefill, run just before
+//     the creates it is compared with.
 // (b) list: GET …/voucher-groups?page=1&pageSize=10 with autocannon against the same server,
 //     next to a bare Fastify route in its own process, same connections and duration.
 // (c) the server's peak RSS (VmHWM) at the end of (a).
@@ -274,22 +275,20 @@ async function main() {
   // Every figure here is CPU-bound: other work on the machine (a test run) skews them all.
   if (loadAtStart > 0.5) log(`note: the 1-minute load average is ${round(loadAtStart)}; the figures are best taken on an idle machine`);
 
-  let floor0 = null;
-  let floor200k = null;
-  if (existsSync(FLOOR_JS)) {
-    log(`floor: ${CREATES} groups, prefill 0`);
-    floor0 = await floor(0);
-    log(`floor: ${CREATES} groups, prefill ${PREFILL}`);
-    floor200k = await floor(PREFILL);
-  } else {
-    log(`note: ${FLOOR_JS} does not exist; the floor figures and ratios are left null`);
-  }
+  const haveFloor = existsSync(FLOOR_JS);
+  if (!haveFloor) log(`note: ${FLOOR_JS} does not exist; the floor figures and ratios are left null`);
 
   log('starting voucherd (LOG_LEVEL=warn)');
   const server = await startVoucherd();
   const token = await accessToken(server.base);
 
-  // (a) The fresh case first, so its database is as empty as the floor's at prefill 0.
+  // (a) Each floor runs just before the creates it is compared with (the server idles meanwhile),
+  // so both see the same machine. The fresh case comes first, its database as empty as the floor's.
+  let floor0 = null;
+  if (haveFloor) {
+    log(`floor: ${CREATES} groups, prefill 0`);
+    floor0 = await floor(0);
+  }
   const fresh = await createSite(server.base, token, 'Bench Fresh');
   log(`create: ${CREATES} timed groups of ${GROUP_SIZE} on a site holding 0 vouchers`);
   const create0 = await timedCreates(server.base, token, fresh, 'timed');
@@ -297,6 +296,11 @@ async function main() {
   const full = await createSite(server.base, token, 'Bench Full');
   log(`create: prefilling a second site with ${PREFILL_GROUPS} groups (${PREFILL} vouchers, not timed)`);
   for (let i = 0; i < PREFILL_GROUPS; i++) await createGroup(server.base, token, full, `prefill-${i}`);
+  let floor200k = null;
+  if (haveFloor) {
+    log(`floor: ${CREATES} groups, prefill ${PREFILL}`);
+    floor200k = await floor(PREFILL);
+  }
   log(`create: ${CREATES} timed groups of ${GROUP_SIZE} on a site holding ${PREFILL} vouchers`);
   const create200k = await timedCreates(server.base, token, full, 'timed');
 

@@ -1,15 +1,15 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock, Random } from './domain/clock.js';
 import type { CodeAlphabet } from './domain/codes.js';
-import { Errors, OmadaError } from './domain/errors.js';
+import { Errors, invalidField, OmadaError } from './domain/errors.js';
 import { VoucherGroupService } from './domain/voucher-groups.js';
 import type { OperationId } from './domain/permissions.js';
 import { PortalService } from './domain/portals.js';
 import { RateLimitProfileService } from './domain/rate-limit-profiles.js';
 import { SiteService } from './domain/sites.js';
 import { TokenService } from './domain/tokens.js';
-import { registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling, sendError } from './http/errors.js';
 import { registerGuard } from './http/guard.js';
 import { registerRequestMetrics } from './http/request-metrics.js';
 import { infoRoutes } from './http/routes/info.js';
@@ -19,7 +19,7 @@ import { rateLimitProfileRoutes } from './http/routes/rate-limit-profiles.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { tokenRoutes } from './http/routes/token.js';
 import { voucherRoutes } from './http/routes/vouchers.js';
-import { createValidatorCompiler } from './http/validation.js';
+import { createValidatorCompiler, MAX_JSON_DEPTH, nestsDeeperThan, unstorableField } from './http/validation.js';
 import { Metrics } from './metrics.js';
 import type { Store } from './store/port.js';
 
@@ -30,6 +30,9 @@ export interface AppSettings {
   readonly siteLimit: number;
   readonly voucherLimitPerSite: number;
   readonly bodyLimitBytes: number;
+  /** Token requests a minute per client id and per remote address; 0 turns a limit off. */
+  readonly tokenRateLimitPerClient: number;
+  readonly tokenRateLimitPerAddress: number;
 }
 
 export interface AppDeps {
@@ -84,6 +87,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimitBytes,
     return503OnClosing: true,
+    // A request Fastify cannot even route (a URL with broken percent-encoding) still gets the envelope.
+    frameworkErrors: (_error, _request, reply) => {
+      sendError(reply as FastifyReply, Errors.MALFORMED_REQUEST, `${Errors.MALFORMED_REQUEST.msg} The request URL is malformed.`);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -99,6 +106,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      const sentence = `The request body must not nest deeper than ${MAX_JSON_DEPTH} levels.`;
+      return done(new OmadaError(Errors.MALFORMED_REQUEST, sentence), undefined);
+    }
     parseJson(request, text, done);
   });
   app.removeContentTypeParser(['text/plain']);
@@ -110,6 +121,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A null field is a field left out, as the controller's JSON binding treats it.
   app.addHook('preValidation', async (request) => {
     if (isPlainObject(request.body)) request.body = withoutNulls(request.body);
+  });
+
+  // Text no database keeps as sent (a NUL, an unpaired surrogate) is refused rather than mangled,
+  // once the schemas have had their say (a NUL in a number field is a wrong type first).
+  app.addHook('preHandler', async (request) => {
+    for (const part of [request.params, request.query, request.body]) {
+      const field = unstorableField(part);
+      if (field !== undefined) throw invalidField(`${field} must not contain NUL characters or unpaired surrogates.`);
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {

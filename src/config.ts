@@ -20,6 +20,9 @@ export interface Config {
   readonly radiusAcctPort: number;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** Token requests a minute per client id and per remote address; 0 turns a limit off. */
+  readonly tokenRateLimitPerClient: number;
+  readonly tokenRateLimitPerAddress: number;
 }
 
 export class ConfigError extends Error {
@@ -73,5 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     radiusAcctPort: integer(env, 'RADIUS_ACCT_PORT', 1813, 0, 65535),
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    tokenRateLimitPerClient: integer(env, 'TOKEN_RATE_LIMIT_PER_CLIENT', 60, 0, 1_000_000),
+    tokenRateLimitPerAddress: integer(env, 'TOKEN_RATE_LIMIT_PER_ADDRESS', 120, 0, 1_000_000),
   };
 }

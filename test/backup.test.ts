@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync }
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MINIMAL_GROUP } from './helpers.js';
 import { cleanup, requireBuild, run, ServerProcess, tempDir } from './process-helpers.js';
 
 const admin = { id: 'backup-admin', secret: `backup-admin-${randomBytes(12).toString('hex')}` };
@@ -16,18 +17,7 @@ const SITE = {
   scenario: 'Restaurant',
   deviceAccountSetting: { username: 'admin', password: 'Tr0ub4dor&3x' },
 };
-const GROUP = {
-  amount: 40,
-  codeLength: 8,
-  codeForm: [0],
-  limitType: 2,
-  durationType: 0,
-  duration: 60,
-  timingType: 0,
-  rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
-  trafficLimitEnable: false,
-  applyToAllPortals: true,
-};
+const GROUP = { ...MINIMAL_GROUP, amount: 40, codeLength: 8 };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 

@@ -53,6 +53,21 @@ export const VALID_SITE = {
   deviceAccountSetting: { username: 'admin', password: 'Tr0ub4dor&3x' },
 } as const;
 
+/** The smallest valid voucher group: only the required fields, one voucher. */
+export const MINIMAL_GROUP = {
+  name: 'Minimal',
+  amount: 1,
+  codeLength: 6,
+  codeForm: [0],
+  limitType: 2,
+  durationType: 0,
+  duration: 60,
+  timingType: 0,
+  rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
+  trafficLimitEnable: false,
+  applyToAllPortals: true,
+} as const;
+
 let siteCounter = 0;
 
 export interface HarnessOptions {
@@ -71,6 +86,10 @@ export async function createHarness(overrides: Partial<AppSettings> = {}, option
     siteLimit: 10_000,
     voucherLimitPerSite: 100_000,
     bodyLimitBytes: 1_048_576,
+    // The test clock stands still, so a whole suite's token requests share one window: no limits
+    // unless a test asks for them (test/rate-limits.test.ts).
+    tokenRateLimitPerClient: 0,
+    tokenRateLimitPerAddress: 0,
     ...overrides,
   };
   const chunks: string[] = [];

@@ -19,4 +19,12 @@ describe('GET /api/info', () => {
       },
     });
   });
+
+  it('answers a URL it cannot even decode with the 400 envelope', async () => {
+    const response = await h.call({ method: 'GET', url: '/openapi/%zz' });
+    expect(answer(response)).toEqual({
+      status: 400,
+      body: { errorCode: -1001, msg: 'Invalid request parameters. The request URL is malformed.' },
+    });
+  });
 });

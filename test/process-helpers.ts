@@ -42,6 +42,11 @@ const VOUCHERD_VARIABLES = [
   'BODY_LIMIT_BYTES',
 ];
 
+/**
+ * The test process's environment without voucherd's variables, plus `extra`. A variable given in
+ * `extra` always reaches the child: pass `DATABASE_URL` there to run a child on PostgreSQL (the
+ * test process's own DATABASE_URL, set by `npm run test:pg`, is not inherited).
+ */
 export function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of VOUCHERD_VARIABLES) delete env[name];

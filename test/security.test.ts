@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '../src/domain/errors.js';
 import { mayCall, ROLES, type OperationId, type Role } from '../src/domain/permissions.js';
-import { answer, createHarness, OMADAC_ID, tableCounts, VALID_SITE, type Harness } from './helpers.js';
+import { answer, createHarness, type Harness, MINIMAL_GROUP, OMADAC_ID, tableCounts, VALID_SITE } from './helpers.js';
 
 /**
  * The security suite every Open API route passes. Each operation voucherd serves needs a sample
@@ -51,19 +51,7 @@ async function newPortal(h: Harness, siteId: string): Promise<Record<string, str
 }
 
 /** A voucher group of one voucher, only the required fields, named `name`. */
-const securityGroup = (name: string) => ({
-  name,
-  amount: 1,
-  codeLength: 6,
-  codeForm: [0],
-  limitType: 2,
-  durationType: 0,
-  duration: 60,
-  timingType: 0,
-  rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
-  trafficLimitEnable: false,
-  applyToAllPortals: true,
-});
+const securityGroup = (name: string) => ({ ...MINIMAL_GROUP, name });
 
 /** Creates a voucher group in `siteId` as an admin and answers its id and its voucher's, for the voucher samples. */
 async function newGroup(h: Harness, siteId: string): Promise<Record<string, string>> {

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { answer, OMADAC_ID, tableCounts, type Harness } from './helpers.js';
+import { answer, MINIMAL_GROUP, OMADAC_ID, tableCounts, type Harness } from './helpers.js';
 
 /**
  * Shared pieces of the voucher group suites (voucher-groups-*.test.ts). Expected codes and
@@ -80,20 +80,7 @@ export const CURRENCY_CODES = [
 export const DIGITS = '0123456789';
 export const LETTERS = 'ABCDEFGHJKMNPQRSTUVWXYZ';
 
-/** The smallest valid create body: only the required fields, one voucher. */
-export const MINIMAL_GROUP = {
-  name: 'Minimal',
-  amount: 1,
-  codeLength: 6,
-  codeForm: [0],
-  limitType: 2,
-  durationType: 0,
-  duration: 60,
-  timingType: 0,
-  rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
-  trafficLimitEnable: false,
-  applyToAllPortals: true,
-} as const;
+export { MINIMAL_GROUP };
 
 export type Body = Record<string, unknown>;
 

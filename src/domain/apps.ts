@@ -70,18 +70,24 @@ export class AppService {
    * voucherd its credentials (BOOTSTRAP_CLIENT_ID/SECRET) instead of reading generated ones.
    */
   async ensureBootstrap(clientId: string, clientSecret: string): Promise<void> {
-    const existing = await this.store.apps.findByClientId(clientId);
+    let existing = await this.store.apps.findByClientId(clientId);
     if (!existing) {
-      await this.store.apps.insert({
-        id: newId(this.clock, this.random),
-        clientId,
-        secretHash: await hashSecret(clientSecret, this.random),
-        name: 'Bootstrap',
-        role: 'admin',
-        siteScope: 'all',
-        createdAt: this.clock.now(),
-      });
-      return;
+      try {
+        await this.store.apps.insert({
+          id: newId(this.clock, this.random),
+          clientId,
+          secretHash: await hashSecret(clientSecret, this.random),
+          name: 'Bootstrap',
+          role: 'admin',
+          siteScope: 'all',
+          createdAt: this.clock.now(),
+        });
+        return;
+      } catch (error) {
+        // Instances starting together on one database race to insert it; the loser checks the winner's.
+        existing = await this.store.apps.findByClientId(clientId);
+        if (!existing) throw error;
+      }
     }
     const sameSecret = await verifySecret(clientSecret, existing.secretHash);
     if (sameSecret && existing.role === 'admin' && existing.siteScope === 'all') return;

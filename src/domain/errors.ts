@@ -13,7 +13,8 @@ const def = (code: number, msg: string, status = 200): ErrorDef => ({ code, msg,
 
 export const Errors = {
   INTERNAL: def(-1, 'Internal server error.', 500),
-  // GET /readyz while the database does not answer; not an Open API error, so voucherd's own words.
+  // GET /readyz while the database does not answer, and any request that fails for want of it (the
+  // connection refused or cut, a disk error); not an Open API error, so voucherd's own words.
   DATABASE_UNAVAILABLE: def(-1, 'Service unavailable: database unavailable.', 503),
   INVALID_PARAMETERS: def(-1001, 'Invalid request parameters.'),
   MALFORMED_REQUEST: def(-1001, 'Invalid request parameters.', 400),

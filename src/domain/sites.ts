@@ -21,6 +21,8 @@ export const SCENARIOS = [
 const REGION_NAMES: ReadonlySet<string> = new Set(COUNTRIES.map((country) => country.name));
 const TIME_ZONE_NAMES: ReadonlySet<string> = new Set(TIME_ZONES);
 const SCENARIO_NAMES: ReadonlySet<string> = new Set(SCENARIOS);
+/** Site ids, like every id voucherd makes: 24 lowercase hexadecimal characters. */
+const SITE_ID = /^[0-9a-f]{24}$/;
 /** How long a site lock outlives a process that died holding it. */
 export const SITE_LOCK_TTL_MS = 10 * 60 * 1000;
 const DST_OFFSETS = [1_800_000, 3_600_000, 5_400_000, 7_200_000];
@@ -132,7 +134,9 @@ export class SiteService {
     return site.id;
   }
 
-  get(id: string): Promise<SiteRecord | undefined> {
+  /** The site `id`; an id that is not 24 hexadecimal characters names no site, and the database is not asked. */
+  async get(id: string): Promise<SiteRecord | undefined> {
+    if (!SITE_ID.test(id)) return undefined;
     return this.store.sites.get(id);
   }
 

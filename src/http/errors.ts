@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, OmadaError, type ErrorDef } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../store/database-errors.js';
 import { describe, isMalformed } from './validation.js';
 
 export function sendError(reply: FastifyReply, errorDef: ErrorDef, msg: string = errorDef.msg): FastifyReply {
@@ -27,8 +28,8 @@ function clientError(error: FastifyError, bodyLimit: number): { def: ErrorDef; m
 
 /**
  * The one place errors become envelopes: catalogue errors as they are, schema failures as −1001
- * naming the field, framework client errors as 4xx/−1001, and anything else as 500/−1 with the
- * detail kept for the log only.
+ * naming the field, framework client errors as 4xx/−1001, a database that cannot be reached as
+ * 503/−1, and anything else as 500/−1 with the detail kept for the log only.
  */
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -42,6 +43,11 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const { def, msg } = clientError(error, bodyLimit);
       return sendError(reply, def, msg);
+    }
+    // The database down, restarting or out of disk: 503, so clients and balancers retry rather than give up.
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'request failed: database unavailable');
+      return sendError(reply, Errors.DATABASE_UNAVAILABLE);
     }
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, Errors.INTERNAL);

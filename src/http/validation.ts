@@ -84,3 +84,59 @@ export function isMalformed(error: FastifySchemaValidationError, context: string
   if (context === 'body') return error.instancePath === '' && error.keyword === 'type';
   return error.keyword === 'required' || error.keyword === 'type';
 }
+
+/**
+ * How deeply a JSON body may nest arrays and objects. The deepest Omada body nests four levels;
+ * a limit well above that keeps every walk of a body (null stripping, validation, the domain)
+ * far from the stack's end, whatever a client sends.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether JSON text nests deeper than `limit`, read without parsing it (so without recursion). */
+export function nestsDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped, a quote included
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * NUL, which PostgreSQL cannot store in text, and a UTF-16 surrogate without its pair, which
+ * UTF-8 cannot encode (SQLite would keep replacement characters instead of the name sent).
+ */
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The name of the first string in `value` (a body, query or path parameters) that no database
+ * keeps as sent, e.g. "rateLimit.rateLimitProfileId" or "portals[0]"; undefined when there is none.
+ */
+export function unstorableField(value: unknown): string | undefined {
+  const pending: [string, unknown][] = [['', value]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [name, node] = next;
+    if (typeof node === 'string') {
+      if (UNSTORABLE.test(node)) return name || 'The request body';
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) pending.push([`${name}[${i}]`, node[i]]);
+    } else if (typeof node === 'object' && node !== null) {
+      const entries = Object.entries(node);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        pending.push([name ? `${name}.${key}` : key, child]);
+      }
+    }
+  }
+  return undefined;
+}

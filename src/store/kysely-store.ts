@@ -1,11 +1,13 @@
 import { Kysely, Migrator, sql, type Migration } from 'kysely';
 import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
+import { rateLimits } from './migrations/003-rate-limits.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyPortalRepository } from './repositories/portals.js';
 import { KyselySettingsRepository } from './repositories/settings.js';
 import { KyselyRateLimitProfileRepository } from './repositories/rate-limit-profiles.js';
+import { KyselyRateLimitRepository } from './repositories/rate-limits.js';
 import { KyselySiteRepository } from './repositories/sites.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
 import { KyselyVoucherRepository } from './repositories/vouchers.js';
@@ -15,6 +17,7 @@ import type { Dialect } from './sql-helpers.js';
 const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-hotspot': hotspot,
+  '003-rate-limits': rateLimits,
 };
 
 const MIGRATION_ATTEMPTS = 5;
@@ -28,6 +31,7 @@ export class KyselyStore implements Store {
   readonly portals: KyselyPortalRepository;
   readonly rateLimitProfiles: KyselyRateLimitProfileRepository;
   readonly vouchers: KyselyVoucherRepository;
+  readonly rateLimits: KyselyRateLimitRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -42,6 +46,7 @@ export class KyselyStore implements Store {
     this.portals = new KyselyPortalRepository(db, dialect);
     this.rateLimitProfiles = new KyselyRateLimitProfileRepository(db, dialect);
     this.vouchers = new KyselyVoucherRepository(db);
+    this.rateLimits = new KyselyRateLimitRepository(db);
   }
 
   /**

@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { openPostgres } from './postgres.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
+import { ImmediateSqliteDriver } from './sqlite-driver.js';
 
 export interface StoreOptions {
   /** Folder of the SQLite file `voucherd.db`; created if missing. */
@@ -29,7 +30,19 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** Transactions begin with BEGIN IMMEDIATE, and a busy database is retried (see ImmediateSqliteDriver). */
 class VoucherdSqliteDialect extends SqliteDialect {
+  readonly #driverConfig: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#driverConfig = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#driverConfig);
+  }
+
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
@@ -112,6 +125,8 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
 /** Opens the SQLite file in WAL mode, tuned for one writer process and readers alongside (the CLI). */
 export function openSqlite(file: string): KyselyStore {
   const database = new BetterSqlite3(file);
+  // The database holds device account passwords: readable by voucherd's user only.
+  chmodSync(file, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   // A group of 5000 vouchers dirties pages all over three indexes. Checkpointing every 1000 pages

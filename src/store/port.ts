@@ -251,6 +251,17 @@ export interface VoucherRepository {
   getVoucher(siteId: string, voucherId: string): Promise<VoucherRecord | undefined>;
 }
 
+/**
+ * Fixed-window request counters shared by every instance on the database (see RateLimiter).
+ * Keys are opaque to the store.
+ */
+export interface RateLimitRepository {
+  /** Adds one to the count of `key` in the window starting at `windowStart` and answers the new count, atomically. */
+  hit(key: string, windowStart: number): Promise<number>;
+  /** Forgets the counts of windows that started before `before`. */
+  prune(before: number): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly settings: SettingsRepository;
@@ -260,6 +271,7 @@ export interface Store {
   readonly rateLimitProfiles: RateLimitProfileRepository;
   readonly vouchers: VoucherRepository;
   readonly portals: PortalRepository;
+  readonly rateLimits: RateLimitRepository;
   migrate(): Promise<void>;
   /** Runs a trivial query; rejects when the database does not answer (readiness). */
   ping(): Promise<void>;

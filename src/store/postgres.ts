@@ -11,7 +11,12 @@ export interface PostgresOptions {
   readonly statementTimeoutMs: number;
   /** A schema to work in instead of `public` (the test suites give each test its own). */
   readonly schema?: string;
+  /** Longest a request waits for a connection (a new one, or a free one of the pool), in ms. */
+  readonly connectTimeoutMs?: number;
 }
+
+/** Past this a request gives up on the database (503) rather than hang while it is unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const INT8 = 20;
 
@@ -34,8 +39,13 @@ export function openPostgres(options: PostgresOptions): KyselyStore {
     types: types as pg.CustomTypesConfig,
     ...(options.statementTimeoutMs > 0 && { statement_timeout: options.statementTimeoutMs }),
     ...(options.schema && { options: `-c search_path=${options.schema}` }),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
   });
   // An idle connection the server drops (a restart, a failover) must not take the process down.
   pool.on('error', () => {});
+  // Nor may one dropped while a request holds it: pg emits 'error' on the client, which the pool
+  // listens to only while the client is idle. The request's query fails (503) and the pool
+  // discards the broken client when it comes back; the next request connects afresh.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', options.schema);
 }

@@ -107,6 +107,7 @@ export interface Database {
     expired_count: Generated<number>;
   };
   voucher_group_portals: { group_id: string; portal_id: string };
+  rate_limits: { bucket_key: string; window_start: number; hits: number };
   vouchers: {
     id: string;
     site_id: string;

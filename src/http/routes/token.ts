@@ -40,6 +40,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService }> = 
         clientId: query.client_id ?? body.client_id,
         clientSecret: query.client_secret ?? body.client_secret,
         refreshToken: query.refresh_token ?? body.refresh_token,
+        remoteAddress: request.ip,
       });
       return { errorCode: 0, msg: 'Open API Get Access Token successfully.', result: pair };
     },
