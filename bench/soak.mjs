@@ -71,8 +71,8 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** The same search as scripts/with-postgres.sh: PG_BIN, Debian's /usr/lib/postgresql/*, or PATH. */
 function postgresInstalled() {
+  if (process.env.PG_BIN) return existsSync(join(process.env.PG_BIN, 'initdb'));
   const candidates = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   try {
     for (const version of readdirSync('/usr/lib/postgresql')) candidates.push(join('/usr/lib/postgresql', version, 'bin'));
   } catch {

@@ -124,7 +124,7 @@ describe.skipIf(!TEST_DATABASE_URL)('two instances on one PostgreSQL database', 
     }
   });
 
-  it(pgName('both started on the empty database, with one bootstrap app and one schema'), async () => {
+  it(pgName('both start together on the empty database and agree on one bootstrap app'), async () => {
     const { rows } = await inspector.query<{ n: string }>('select count(*) as n from apps where client_id = $1', [CLIENT_ID]);
     expect(Number(rows[0]!.n)).toBe(1);
     for (const server of servers) expect(server.child.exitCode).toBeNull();
@@ -201,7 +201,7 @@ describe.skipIf(!TEST_DATABASE_URL)('two instances on one PostgreSQL database', 
     }
   });
 
-  it(pgName('an app deleted through the CLI or one instance stops working on the other at once (401 -44113)'), async () => {
+  it(pgName('an app deleted through the CLI while both run stops working on both at once (401 -44113)'), async () => {
     // Deleted by the CLI while both servers run.
     const created = await run(['apps', 'create', '--name', 'doomed', '--role', 'admin', '--json'], { DATA_DIR: tempDir(), DATABASE_URL: url });
     expect(created.code, created.stderr).toBe(0);
@@ -220,7 +220,7 @@ describe.skipIf(!TEST_DATABASE_URL)('two instances on one PostgreSQL database', 
     expect((await servers[1].token(OMADAC_ID, doomed.clientId, doomed.clientSecret)).body).toMatchObject({ errorCode: -44106 });
   });
 
-  it(pgName('an app whose tokens one instance ends (a role change) stops working on the other at once'), async () => {
+  it(pgName('an app whose role the CLI changes loses its tokens on both instances at once'), async () => {
     const created = await run(['apps', 'create', '--name', 'demoted', '--role', 'admin', '--json'], { DATA_DIR: tempDir(), DATABASE_URL: url });
     expect(created.code, created.stderr).toBe(0);
     const app = JSON.parse(created.stdout) as { clientId: string; clientSecret: string };
