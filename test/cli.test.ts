@@ -168,8 +168,8 @@ describe('voucherd apps, no server running', () => {
 });
 
 describe('voucherd --help', () => {
-  it('npx voucherd --help, in the checkout, lists serve and apps', async () => {
-    const result = await run(['--no', '--', 'voucherd', '--help'], {}, ['npx']);
+  it('npx voucherd --help, in the checkout, lists serve and apps', { timeout: 90_000 }, async () => {
+    const result = await run(['--no', '--', 'voucherd', '--help'], {}, ['npx'], 80_000);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^Usage: voucherd \[options\] \[command\]\n/);
     expect(result.stdout).toMatch(/^ {2}serve +run the server/m);

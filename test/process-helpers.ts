@@ -288,6 +288,8 @@ export async function run(
   args: readonly string[],
   env: Record<string, string | undefined>,
   command: readonly string[] = [process.execPath, BIN],
+  /** npx resolves the package before it runs it, which takes seconds on a busy machine. */
+  timeoutMs = 20_000,
 ): Promise<CliResult> {
   requireBuild();
   const [file, ...prefix] = command;
@@ -296,7 +298,7 @@ export async function run(
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = await within(track(child), 20_000, () => `${command.join(' ')} ${args.join(' ')} did not finish:\n${stdout}${stderr}`);
+  const exit = await within(track(child), timeoutMs, () => `${command.join(' ')} ${args.join(' ')} did not finish:\n${stdout}${stderr}`);
   return { ...exit, stdout, stderr };
 }
 
