@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql, type Migration } from 'kysely';
 import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
 import { rateLimits } from './migrations/003-rate-limits.js';
+import { groupListOrder } from './migrations/004-group-list-order.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyPortalRepository } from './repositories/portals.js';
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-hotspot': hotspot,
   '003-rate-limits': rateLimits,
+  '004-group-list-order': groupListOrder,
 };
 
 const MIGRATION_ATTEMPTS = 5;
