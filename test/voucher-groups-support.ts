@@ -22,24 +22,10 @@ export const profilesUrl = (siteId: string) => `/openapi/v1/${OMADAC_ID}/sites/$
 export const HEX_ID = /^[0-9a-f]{24}$/;
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type Expected = { status: number; body: Record<string, unknown> };
+// The expected-answer builders are the sites suite's; one set serves every suite.
+import { invalid, type Expected } from './sites-support.js';
 
-export const success = (result?: unknown): Expected => ({
-  status: 200,
-  body: { errorCode: 0, msg: 'Success.', ...(result !== undefined && { result }) },
-});
-
-/** A field rule broken: HTTP 200, −1001, and one sentence naming the field (CONTRACT §2). */
-export const invalid = (sentence: string): Expected => ({
-  status: 200,
-  body: { errorCode: -1001, msg: `Invalid request parameters. ${sentence}` },
-});
-
-/** A request the server cannot read: HTTP 400, −1001 (CONTRACT §2). */
-export const malformed = (sentence: string): Expected => ({
-  status: 400,
-  body: { errorCode: -1001, msg: `Invalid request parameters. ${sentence}` },
-});
+export { invalid, malformed, success, type Expected } from './sites-support.js';
 
 const business = (errorCode: number, msg: string): Expected => ({ status: 200, body: { errorCode, msg } });
 
