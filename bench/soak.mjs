@@ -171,6 +171,9 @@ async function startInstance(label, databaseUrl) {
       BOOTSTRAP_CLIENT_ID: CLIENT_ID,
       BOOTSTRAP_CLIENT_SECRET: CLIENT_SECRET,
       LOG_LEVEL: 'warn',
+      // Two instances on one machine cannot both have 1812/1813; RADIUS is not measured here.
+      RADIUS_AUTH_PORT: '0',
+      RADIUS_ACCT_PORT: '0',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

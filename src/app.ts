@@ -4,8 +4,11 @@ import type { Clock, Random } from './domain/clock.js';
 import type { CodeAlphabet } from './domain/codes.js';
 import { Errors, invalidField, OmadaError } from './domain/errors.js';
 import { VoucherGroupService } from './domain/voucher-groups.js';
+import { VoucherLifecycleService } from './domain/voucher-lifecycle.js';
+import { VoucherStatisticsService } from './domain/voucher-statistics.js';
 import type { OperationId } from './domain/permissions.js';
 import { PortalService } from './domain/portals.js';
+import { DEFAULT_REDEMPTION_SETTINGS, RedemptionService, type RedemptionSettings } from './domain/redemption.js';
 import { RateLimitProfileService } from './domain/rate-limit-profiles.js';
 import { SiteService } from './domain/sites.js';
 import { TokenService } from './domain/tokens.js';
@@ -14,10 +17,15 @@ import { registerGuard } from './http/guard.js';
 import { registerRequestMetrics } from './http/request-metrics.js';
 import { infoRoutes } from './http/routes/info.js';
 import { opsRoutes } from './http/routes/ops.js';
+import { authedClientRoutes } from './http/routes/authed-clients.js';
+import { batchRoutes } from './http/routes/batch.js';
+import { captivePortalRoutes } from './http/routes/captive-portal.js';
 import { portalRoutes } from './http/routes/portals.js';
 import { rateLimitProfileRoutes } from './http/routes/rate-limit-profiles.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { tokenRoutes } from './http/routes/token.js';
+import { voucherLifecycleRoutes } from './http/routes/voucher-lifecycle.js';
+import { voucherStatisticsRoutes } from './http/routes/voucher-statistics.js';
 import { voucherRoutes } from './http/routes/vouchers.js';
 import { createValidatorCompiler, MAX_JSON_DEPTH, nestsDeeperThan, unstorableField } from './http/validation.js';
 import { Metrics } from './metrics.js';
@@ -33,6 +41,8 @@ export interface AppSettings {
   /** Token requests a minute per client id and per remote address; 0 turns a limit off. */
   readonly tokenRateLimitPerClient: number;
   readonly tokenRateLimitPerAddress: number;
+  /** The guessing throttle and admin authorizations; the defaults when not given. */
+  readonly redemption?: RedemptionSettings;
 }
 
 export interface AppDeps {
@@ -57,6 +67,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     operations: readonly RegisteredOperation[];
     metrics: Metrics;
+    /** The redemption engine, for the front doors outside HTTP (RADIUS) to share. */
+    redemption: RedemptionService;
   }
 }
 
@@ -155,6 +167,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     voucherLimitPerSite: settings.voucherLimitPerSite,
     ...(deps.codeAlphabet && { alphabet: deps.codeAlphabet }),
   });
+  const redemption = new RedemptionService(store, clock, random, settings.redemption ?? DEFAULT_REDEMPTION_SETTINGS);
+  app.decorate('redemption', redemption);
+  const lifecycle = new VoucherLifecycleService(store, clock, redemption);
   registerGuard(app, { omadacId: settings.omadacId, clock, tokens, sites });
 
   await app.register(infoRoutes, { omadacId: settings.omadacId });
@@ -164,5 +179,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(portalRoutes, { portals });
   await app.register(rateLimitProfileRoutes, { profiles });
   await app.register(voucherRoutes, { groups, clock, metrics });
+  await app.register(voucherLifecycleRoutes, { lifecycle });
+  await app.register(voucherStatisticsRoutes, { statistics: new VoucherStatisticsService(store, clock) });
+  await app.register(captivePortalRoutes, { redemption, metrics });
+  await app.register(authedClientRoutes, { redemption, clock });
+  await app.register(batchRoutes, { random });
   return app;
 }

@@ -18,11 +18,15 @@ export interface Config {
   readonly siteLimit: number;
   readonly radiusAuthPort: number;
   readonly radiusAcctPort: number;
+  /** Acct-Interim-Interval sent in every Access-Accept (seconds); 0 sends none. */
+  readonly radiusInterimIntervalSec: number;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   /** Token requests a minute per client id and per remote address; 0 turns a limit off. */
   readonly tokenRateLimitPerClient: number;
   readonly tokenRateLimitPerAddress: number;
+  /** Wrong voucher codes per client MAC and per address within a minute or two before tries are refused; 0 turns one off. */
+  readonly redemption: { readonly failuresPerClient: number; readonly failuresPerAddress: number; readonly adminAuthMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -74,9 +78,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     siteLimit: integer(env, 'SITE_LIMIT', 10_000, 1, 1_000_000),
     radiusAuthPort: integer(env, 'RADIUS_AUTH_PORT', 1812, 0, 65535),
     radiusAcctPort: integer(env, 'RADIUS_ACCT_PORT', 1813, 0, 65535),
+    radiusInterimIntervalSec: integer(env, 'RADIUS_INTERIM_INTERVAL_SEC', 60, 0, 86_400),
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     tokenRateLimitPerClient: integer(env, 'TOKEN_RATE_LIMIT_PER_CLIENT', 60, 0, 1_000_000),
     tokenRateLimitPerAddress: integer(env, 'TOKEN_RATE_LIMIT_PER_ADDRESS', 120, 0, 1_000_000),
+    redemption: {
+      failuresPerClient: integer(env, 'REDEEM_FAILURES_PER_CLIENT', 5, 0, 1_000_000),
+      failuresPerAddress: integer(env, 'REDEEM_FAILURES_PER_ADDRESS', 30, 0, 1_000_000),
+      adminAuthMinutes: integer(env, 'ADMIN_AUTH_MINUTES', 480, 1, 5_256_000),
+    },
   };
 }

@@ -8,11 +8,14 @@ import { AppService, INITIAL_CREDENTIALS_FILE, type AppCredentials } from './dom
 import { cryptoRandom, systemClock } from './domain/clock.js';
 import { prepareApps, resolveOmadacId } from './domain/controller.js';
 import { createLogger } from './logger.js';
+import { RadiusServer } from './radius/server.js';
 import { openStore } from './store/open-store.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly address: string;
+  /** The bound RADIUS UDP ports; undefined for a service turned off (port 0). */
+  readonly radius: { readonly authPort: number | undefined; readonly acctPort: number | undefined };
   close(): Promise<void>;
 }
 
@@ -45,14 +48,44 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger,
       settings: { ...config, omadacId },
     });
-    const address = await app.listen({ port: config.port, host: config.host });
+    let radius: RadiusServer;
+    try {
+      radius = await RadiusServer.start({
+        nas: store.nas,
+        redemption: app.redemption,
+        logger: app.log,
+        metrics: app.metrics,
+        settings: {
+          host: config.host,
+          authPort: config.radiusAuthPort,
+          acctPort: config.radiusAcctPort,
+          interimIntervalSec: config.radiusInterimIntervalSec,
+        },
+      });
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    let address: string;
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      await radius.close();
+      await app.close();
+      throw error;
+    }
     // Shown only once the server really serves, so a start that fails does not use up the one showing.
     if (initial) announce(initial, config.dataDir);
-    logger.info({ address, omadacId, database: store.dialect }, 'voucherd listening');
+    logger.info(
+      { address, omadacId, database: store.dialect, radiusAuthPort: radius.authPort, radiusAcctPort: radius.acctPort },
+      'voucherd listening',
+    );
     return {
       app,
       address,
+      radius: { authPort: radius.authPort, acctPort: radius.acctPort },
       async close() {
+        await radius.close();
         // A keep-alive connection whose last request finishes after close() began would otherwise
         // idle until keepAliveTimeout (72 s) before the server lets go; close such connections as they idle.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 25);

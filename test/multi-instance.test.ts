@@ -244,5 +244,37 @@ describe.skipIf(!TEST_DATABASE_URL)('two instances on one PostgreSQL database', 
     expect(rows[0]).toEqual({ n: '1', profiles: '1' });
   });
 
-  it.todo('redeeming one single-use voucher on both instances at once admits exactly one client (the redemption issue)');
+  it(pgName('20 clients redeeming one single-use voucher on both instances at once: exactly one gets in'), async () => {
+    const siteId = await createSite('Race redemption');
+    const created = await call(0, 'POST', `/openapi/v1/${OMADAC_ID}/sites/${siteId}/hotspot/voucher-groups`, {
+      ...group('Single use', 1),
+      limitType: 0,
+      limitNum: 1,
+    });
+    const groupId = created.body.result!.id as string;
+    const detail = await call(1, 'GET', `/openapi/v1/${OMADAC_ID}/sites/${siteId}/hotspot/voucher-groups/${groupId}?page=1&pageSize=1`);
+    const code = (detail.body.result!.data as { code: string }[])[0]!.code;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(i, 'POST', '/portal/auth', {
+          authType: 3,
+          site: siteId,
+          voucherCode: code,
+          clientMac: `AA-BB-CC-DD-EE-${String(i).padStart(2, '0')}`,
+        }),
+      ),
+    );
+    const USER_LIMIT = { errorCode: -41505, msg: 'The number of users of this voucher has reached the limit.' };
+    expect(tally(answers)).toEqual({
+      [SUCCESS_KEY]: 1,
+      [key(200, USER_LIMIT)]: 19,
+    });
+    const { rows: redeemed } = await inspector.query<{ used: number; sessions: string; clients: string }>(
+      `select v.used, (select count(*) from sessions s where s.voucher_id = v.id) as sessions,
+              (select count(*) from voucher_clients c where c.voucher_id = v.id) as clients
+         from vouchers v where v.group_id = $1`,
+      [groupId],
+    );
+    expect(redeemed).toEqual([{ used: 1, sessions: '1', clients: '1' }]);
+  });
 });

@@ -38,6 +38,7 @@ const VOUCHERD_VARIABLES = [
   'SITE_LIMIT',
   'RADIUS_AUTH_PORT',
   'RADIUS_ACCT_PORT',
+  'RADIUS_INTERIM_INTERVAL_SEC',
   'LOG_LEVEL',
   'BODY_LIMIT_BYTES',
 ];
@@ -147,8 +148,10 @@ export class ServerProcess {
   static spawn(env: Record<string, string | undefined>, command: 'server' | 'serve' = 'server'): ServerProcess {
     requireBuild();
     const args = command === 'server' ? [SERVER_JS] : [BIN, 'serve'];
+    // RADIUS stays off unless a test asks for it: servers running side by side cannot all have 1812.
+    const withDefaults = { RADIUS_AUTH_PORT: '0', RADIUS_ACCT_PORT: '0', ...env };
     return new ServerProcess(
-      spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, args, { cwd: ROOT, env: childEnv(withDefaults), stdio: ['ignore', 'pipe', 'pipe'] }),
     );
   }
 

@@ -11,7 +11,8 @@ interface Sample {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `{omadacId}` and `{siteId}` are filled in per case. */
   readonly url: string;
-  readonly payload?: () => object;
+  /** Gets what `prepare` made (nothing for refused calls). */
+  readonly payload?: (ids: Record<string, string>) => object;
   /**
    * Makes what an allowed call acts on (a profile to modify or delete) in `siteId` and answers the
    * values of the url's other placeholders; refused calls fill them with an id nothing has.
@@ -61,6 +62,20 @@ async function newGroup(h: Harness, siteId: string): Promise<Record<string, stri
     .result.id as string;
   const detail = (await h.call({ method: 'GET', url: `${url}/${groupId}?page=1&pageSize=1`, token })).json();
   return { groupId, id: detail.result.data[0].id as string };
+}
+
+/** A MAC no other sample has used, for the authorized client samples. */
+const securityMac = () => `AA-BB-CC-DD-${String(Math.floor(++names / 100) % 100).padStart(2, '0')}-${String(names % 100).padStart(2, '0')}`;
+
+/** Authorizes a new client in `siteId` as an admin and answers its MAC and its record's id, found in the list. */
+async function newRecord(h: Harness, siteId: string): Promise<Record<string, string>> {
+  const token = await h.token('admin');
+  const clientMac = securityMac();
+  const hotspot = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/hotspot`;
+  await h.call({ method: 'POST', url: `${hotspot}/clients/${clientMac}/auth`, token });
+  const list = (await h.call({ method: 'GET', url: `${hotspot}/authed-records?page=1&pageSize=1000`, token })).json()
+    .result.data as { id: string; mac: string }[];
+  return { clientMac, id: list.find((record) => record.mac === clientMac)!.id };
 }
 
 let names = 0;
@@ -128,6 +143,109 @@ const SAMPLES: Record<string, Sample> = {
   },
   getVoucherCurrencyCandidates: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/currency-list' },
   getGroupConfigLimit: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/config-limit' },
+  getAllTimeVoucherSummary: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/summary' },
+  getAllTimeVoucherSummaryForGroup: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/summary/voucher-groups/{groupId}',
+    prepare: newGroup,
+  },
+  getVoucherHistoryStatistics: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history?filters.timeStart=0&filters.timeEnd=86400',
+  },
+  getVoucherHistoryStatisticsForGroup: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history/voucher-groups/{groupId}?filters.timeStart=0&filters.timeEnd=86400',
+    prepare: newGroup,
+  },
+  getVoucherDistributionByDuration: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history/distribution/duration?filters.timeStart=0&filters.timeEnd=86400',
+  },
+  getVoucherDistributionByDurationForGroup: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history/distribution/duration/voucher-groups/{groupId}?page=1&pageSize=10&filters.timeStart=0&filters.timeEnd=86400',
+    prepare: newGroup,
+  },
+  getVoucherDistributionByPrice: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history/distribution/unit-price?filters.timeStart=0&filters.timeEnd=86400',
+  },
+  getVoucherDistributionByPriceForGroup: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history/distribution/unit-price/voucher-groups/{groupId}?page=1&pageSize=10&filters.timeStart=0&filters.timeEnd=86400',
+    prepare: newGroup,
+  },
+  getHotspotAuthedClients: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/authed-records?page=1&pageSize=10' },
+  deleteAllInvalidAuthedClients: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/authed-records/delete',
+    payload: () => ({ start: 0, end: 4_000_000_000 }),
+  },
+  deleteHotspotAuthedClient: { method: 'DELETE', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/authed-records/{id}', prepare: newRecord },
+  disconnectHotspotAuthedClient: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/authed-records/{id}/disconnect',
+    prepare: newRecord,
+  },
+  extendHotspotAuthedClient: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/authed-records/{id}/period',
+    payload: () => ({ period: 60_000 }),
+    prepare: newRecord,
+  },
+  authClient: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/clients/{clientMac}/auth',
+    prepare: async () => ({ clientMac: securityMac() }),
+  },
+  cancelAuthClient: { method: 'POST', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/clients/{clientMac}/unauth', prepare: newRecord },
+  // The batch needs only a valid token; each action is then authorised alone (test/batch.test.ts).
+  batchController: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/batch',
+    payload: () => ({ actions: [{ method: 'GET', path: `/openapi/v1/${OMADAC_ID}/sites`, query: 'page=1&pageSize=1' }] }),
+  },
+  deleteVoucherGroup: { method: 'DELETE', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}', prepare: newGroup },
+  deleteSelectedVoucherGroups: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/batch/delete',
+    payload: (ids) => ({ type: 1, groupIds: [ids.groupId ?? 'c'.repeat(24)] }),
+    prepare: newGroup,
+  },
+  clearInvalidVouchersInSelectedGroups: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/batch/clear-invalid',
+    payload: () => ({ type: 0 }),
+  },
+  clearInvalidVouchersInaGroup: {
+    method: 'DELETE',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/clear-invalid',
+    prepare: newGroup,
+  },
+  deleteVoucher: { method: 'DELETE', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/{id}', prepare: newGroup },
+  deleteVouchers: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/batch/delete',
+    payload: (ids) => ({ type: 0, groupId: ids.groupId ?? 'c'.repeat(24) }),
+    prepare: newGroup,
+  },
+  printVoucherGroup: {
+    method: 'GET',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/print-unused',
+    prepare: newGroup,
+  },
+  printSelectedVoucherGroups: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/batch/print-unused',
+    payload: () => ({ type: 0 }),
+  },
+  printVouchers: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/batch/print',
+    payload: (ids) => ({ type: 2, groupId: ids.groupId ?? 'c'.repeat(24) }),
+    prepare: newGroup,
+  },
 };
 
 /** Who may call what, as CONTRACT §3 and each operation's documented permission say. */
@@ -153,6 +271,33 @@ const ALLOWED: Record<string, readonly Role[]> = {
   modifyHotspotSetting: ['admin', 'hotspot-operator'],
   getVoucherCurrencyCandidates: ['admin', 'viewer', 'hotspot-operator'],
   getGroupConfigLimit: ['admin', 'viewer', 'hotspot-operator'],
+  getAllTimeVoucherSummary: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherHistoryStatistics: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherDistributionByDuration: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherDistributionByPrice: ['admin', 'viewer', 'hotspot-operator'],
+  // Cloud-only: the docs name no permission; they take their site-wide siblings'.
+  getAllTimeVoucherSummaryForGroup: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherHistoryStatisticsForGroup: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherDistributionByDurationForGroup: ['admin', 'viewer', 'hotspot-operator'],
+  getVoucherDistributionByPriceForGroup: ['admin', 'viewer', 'hotspot-operator'],
+  getHotspotAuthedClients: ['admin', 'viewer', 'hotspot-operator'],
+  deleteAllInvalidAuthedClients: ['admin', 'hotspot-operator'],
+  // The controller documents Site Settings Manager View Only for this one delete, so viewers may.
+  deleteHotspotAuthedClient: ['admin', 'viewer'],
+  disconnectHotspotAuthedClient: ['admin', 'hotspot-operator'],
+  extendHotspotAuthedClient: ['admin', 'hotspot-operator'],
+  authClient: ['admin', 'hotspot-operator'],
+  cancelAuthClient: ['admin', 'hotspot-operator'],
+  batchController: ['admin', 'viewer', 'hotspot-operator'],
+  deleteVoucherGroup: ['admin', 'hotspot-operator'],
+  deleteSelectedVoucherGroups: ['admin', 'hotspot-operator'],
+  clearInvalidVouchersInSelectedGroups: ['admin', 'hotspot-operator'],
+  clearInvalidVouchersInaGroup: ['admin', 'hotspot-operator'],
+  deleteVoucher: ['admin', 'hotspot-operator'],
+  deleteVouchers: ['admin', 'hotspot-operator'],
+  printVoucherGroup: ['admin', 'viewer', 'hotspot-operator'],
+  printSelectedVoucherGroups: ['admin', 'viewer', 'hotspot-operator'],
+  printVouchers: ['admin', 'viewer', 'hotspot-operator'],
 };
 
 const envelope = (def: { code: number; msg: string; status: number }) => ({
@@ -193,7 +338,7 @@ describe('security suite', () => {
     return h.call({
       method: sample.method,
       url,
-      ...(sample.payload && { payload: sample.payload() }),
+      ...(sample.payload && { payload: sample.payload(overrides.ids ?? {}) }),
       ...(token !== undefined && { token }),
     });
   }

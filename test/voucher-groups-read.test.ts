@@ -540,8 +540,9 @@ describe('getVoucherGroupDetail and getVoucher', () => {
       currency: 'USD',
     });
     const [a, b, c, d] = await storedVouchers(h, groupId);
-    await redeem(h, groupId, a!.id, { status: 1, used: 1, startTime: START + 1000, timeUsedSec: 600, trafficUsed: 3 * MB });
-    await redeem(h, groupId, b!.id, { status: 2, used: 2, startTime: START + 2000, timeUsedSec: 3600, trafficUsed: 10 * MB });
+    // Timed by the wall clock, a voucher's time used is the time since its first use.
+    await redeem(h, groupId, a!.id, { status: 1, used: 1, startTime: START - 600_000, timeUsedSec: 600, trafficUsed: 3 * MB });
+    await redeem(h, groupId, b!.id, { status: 2, used: 2, startTime: START - 3_600_000, timeUsedSec: 3600, trafficUsed: 10 * MB });
     const fields = {
       ...minimalView(groupId, 'Redeemed', START, 4),
       limitType: 0,
@@ -566,8 +567,8 @@ describe('getVoucherGroupDetail and getVoucher', () => {
       timeLeftSec: 3600 - (used.timeUsedSec ?? 0),
       timingByClientUsage: false,
     });
-    const rowA = row(a!, 1, { startTime: START + 1000, timeUsedSec: 600, trafficUsed: 3 * MB });
-    const rowB = row(b!, 2, { startTime: START + 2000, timeUsedSec: 3600, trafficUsed: 10 * MB });
+    const rowA = row(a!, 1, { startTime: START - 600_000, timeUsedSec: 600, trafficUsed: 3 * MB });
+    const rowB = row(b!, 2, { startTime: START - 3_600_000, timeUsedSec: 3600, trafficUsed: 10 * MB });
     const totals = {
       unusedAmount: '1999999998',
       usedAmount: '1999999998',
@@ -603,7 +604,7 @@ describe('getVoucherGroupDetail and getVoucher', () => {
     const shown = (await voucher(b!.id)).json().result;
     expect({ used: shown.used, startTime: shown.startTime, trafficUsed: shown.trafficUsed, trafficLeft: shown.trafficLeft, valid: shown.valid }).toEqual({
       used: 2,
-      startTime: START + 2000,
+      startTime: START - 3_600_000,
       trafficUsed: 10 * MB,
       trafficLeft: false,
       valid: false,

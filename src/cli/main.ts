@@ -5,8 +5,9 @@ import { cryptoRandom, systemClock } from '../domain/clock.js';
 import { resolveOmadacId } from '../domain/controller.js';
 import { OmadaError } from '../domain/errors.js';
 import { ROLES } from '../domain/permissions.js';
+import { NasService, nasView } from '../domain/nas.js';
 import { backupSqlite } from '../store/backup.js';
-import type { AppRecord, SiteScope } from '../store/port.js';
+import type { AppRecord, NasRecord, SiteScope } from '../store/port.js';
 import { openStore } from '../store/open-store.js';
 
 /** `all`, or a comma-separated list of site ids. */
@@ -27,6 +28,26 @@ async function withApps<T>(work: (apps: AppService, omadacId: string) => Promise
   } finally {
     await store.close();
   }
+}
+
+/** Runs `work` with the NAS service over the database the environment names (the server may be running). */
+async function withNas<T>(work: (nas: NasService) => Promise<T>): Promise<T> {
+  const store = await openStore(loadConfig());
+  try {
+    return await work(new NasService(store, systemClock, cryptoRandom));
+  } finally {
+    await store.close();
+  }
+}
+
+/** A NAS as the nas commands print it: never its secret. */
+const nasJson = (nas: NasRecord) => ({ ...nasView(nas), disconnectPort: nas.disconnectPort ?? null });
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new InvalidArgumentError('expected a port within 1-65535.');
+  }
+  return Number(value);
 }
 
 const describeScope = (scope: SiteScope) => (scope === 'all' ? 'all' : [...scope]);
@@ -116,6 +137,67 @@ export function createProgram(): Command {
     .action(async (clientId: string) => {
       const found = await withApps((service) => service.delete(clientId));
       if (!found) throw new Error(`no app with client id ${clientId}.`);
+    });
+
+  const nas = program
+    .command('nas')
+    .description('manage the RADIUS clients (NAS: gateways, routers, access points) each site accepts');
+
+  nas
+    .command('add')
+    .description(
+      'accept RADIUS requests from an address or a CIDR block for a site; a running server picks it up within seconds\n' +
+        '  example: voucherd nas add --site <siteId> --address 192.0.2.10 --secret s3cret --name lobby-gw --disconnect-port 3799',
+    )
+    .requiredOption('--site <siteId>', 'the site whose vouchers the NAS redeems')
+    .requiredOption('--address <address>', 'the IP address or CIDR block its packets come from, e.g. 192.0.2.10 or 192.0.2.0/24')
+    .requiredOption('--secret <secret>', 'the shared secret (1-128 characters), as set on the NAS')
+    .option('--name <name>', 'a name to know the NAS by (default: the address)')
+    .option('--require-message-authenticator', 'drop Access-Requests without a Message-Authenticator')
+    .option('--disconnect-port <port>', 'the port the NAS takes RFC 5176 Disconnect-Requests on (often 3799)', parsePort)
+    .option('--json', 'print the NAS (without its secret) as one JSON object')
+    .action(
+      async (options: { site: string; address: string; secret: string; name?: string; requireMessageAuthenticator?: boolean; disconnectPort?: number; json?: boolean }) => {
+        const added = await withNas((service) =>
+          service.add({
+            siteId: options.site,
+            address: options.address,
+            secret: options.secret,
+            name: options.name,
+            requireMessageAuthenticator: options.requireMessageAuthenticator === true,
+            disconnectPort: options.disconnectPort,
+          }),
+        );
+        process.stdout.write(options.json ? `${JSON.stringify(nasJson(added))}\n` : `${added.id}\n`);
+      },
+    );
+
+  nas
+    .command('list')
+    .description('list the NAS clients (never their secrets)')
+    .option('--site <siteId>', 'only those of this site')
+    .option('--json', 'print a JSON array')
+    .action(async (options: { site?: string; json?: boolean }) => {
+      const list = await withNas((service) => service.list(options.site));
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(list.map(nasJson))}\n`);
+        return;
+      }
+      for (const entry of list) {
+        const flags = [entry.requireMessageAuthenticator ? 'message-authenticator' : '', entry.disconnectPort ? `disconnect:${entry.disconnectPort}` : '']
+          .filter(Boolean)
+          .join(',');
+        process.stdout.write(`${entry.id}  ${entry.siteId}  ${entry.address.padEnd(18)}  ${flags || '-'}  ${entry.name}\n`);
+      }
+    });
+
+  nas
+    .command('delete')
+    .description('stop accepting a NAS; a running server drops its packets within seconds')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const found = await withNas((service) => service.delete(id));
+      if (!found) throw new Error(`no NAS with id ${id}.`);
     });
 
   program

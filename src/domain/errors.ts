@@ -26,6 +26,10 @@ export const Errors = {
   SITE_INFO_FAILED: def(-1300, 'Failed to get site information.'),
   SITE_FORBIDDEN: def(-1505, 'The current user does not have permissions to access this site.', 403),
   UNSUPPORTED_PATH: def(-1600, 'Unsupported request path.', 404),
+  // Answers in a batch's slots, never of a request: the actions after a failure of an
+  // interrupting batch, and an action the batch could not run or whose answer it could not read.
+  BATCH_INTERRUPTED: def(-1619, 'Execution has been interrupted due to unsuccessful execution of the pre action request.'),
+  BATCH_ACTION_FAILED: def(-1620, 'Error occurred while executing action.'),
   CONTROLLER_NOT_EXIST: def(-7131, 'Controller ID not exist.'),
   TOO_MANY_REQUESTS: def(-7132, 'Our server is receiving too many requests now. Please try again later.', 429),
   SITE_NOT_EXIST: def(-33000, 'This site does not exist.'),
@@ -55,6 +59,16 @@ export const Errors = {
   ),
   VOUCHER_PORTALS_NOT_EXIST: def(-42062, 'One or more portals may not exist.'),
   VOUCHER_EXPIRATION_TOO_FAR: def(-42063, 'The expiration time cannot exceed 1000 days.'),
+  // The captive portal's answers to a voucher that does not let its client in.
+  CLIENT_NOT_EXIST: def(-41010, 'This client does not exist.'),
+  // cancelAuthClient documents its own code for the same words.
+  UNAUTH_CLIENT_NOT_EXIST: def(-41006, 'This client does not exist.'),
+  PORTAL_CODE_INCORRECT: def(-41502, 'The voucher code is incorrect.'),
+  PORTAL_VOUCHER_EXPIRED: def(-41503, 'The voucher has expired.'),
+  PORTAL_TRAFFIC_EXCEEDED: def(-41504, 'The voucher has used up its traffic.'),
+  PORTAL_USER_LIMIT: def(-41505, 'The number of users of this voucher has reached the limit.'),
+  PORTAL_NOT_EFFECTIVE: def(-41538, 'The voucher is not effective at this time.'),
+  PORTAL_LOGOUT_FORBIDDEN: def(-1005, 'Operation forbidden. This voucher does not allow its clients to log out.'),
   CLIENT_INVALID: def(-44106, 'The client id or client secret is invalid.'),
   GRANT_TYPE_INVALID: def(-44111, 'The Grant Type is Invalid.'),
   ACCESS_TOKEN_EXPIRED: def(

@@ -82,7 +82,10 @@ export interface VoucherListQuery {
 
 /** Status as a client sees it: a group whose window has closed has only expired vouchers. */
 export function effectiveStatus(voucher: VoucherRecord, group: VoucherGroupRecord, now: number): number {
-  return windowClosed(group, now) ? 2 : voucher.status;
+  if (windowClosed(group, now)) return 2;
+  // An in-use voucher whose time ran out is expired, whether or not a step has written so yet.
+  if (voucher.status === 1 && voucher.expiresAt !== undefined && voucher.expiresAt <= now) return 2;
+  return voucher.status;
 }
 
 /** Group counters as a client sees them at `now`. */
@@ -244,14 +247,26 @@ export class VoucherGroupService {
     return { type: 1, weeklyEnableDays: [...new Set(schedule.weeklyEnableDays!)].sort((a, b) => a - b) };
   }
 
-  list(site: SiteRecord, query: GroupListQuery): Promise<Page<StoredVoucherGroup>> {
-    return this.store.vouchers.listGroups(site.id, {
+  async list(site: SiteRecord, query: GroupListQuery): Promise<Page<StoredVoucherGroup>> {
+    const page = await this.store.vouchers.listGroups(site.id, {
       page: query.page,
       pageSize: query.pageSize,
       ...(query.searchKey && { searchKey: query.searchKey }),
       ...(query.sort && { sort: query.sort }),
       ...(query.timeStart !== undefined && { timeStart: query.timeStart }),
       ...(query.timeEnd !== undefined && { timeEnd: query.timeEnd }),
+    });
+    return { totalRows: page.totalRows, rows: await this.withDue(page.rows) };
+  }
+
+  /** Counters as of now: in-use vouchers whose time ran out count as expired before a step writes so. */
+  private async withDue(groups: readonly StoredVoucherGroup[]): Promise<StoredVoucherGroup[]> {
+    const inUse = groups.filter((group) => group.inUseCount > 0).map((group) => group.id);
+    if (inUse.length === 0) return [...groups];
+    const due = await this.store.redemptions.dueCounts(inUse, this.clock.now());
+    return groups.map((group) => {
+      const n = due.get(group.id) ?? 0;
+      return n === 0 ? group : { ...group, inUseCount: group.inUseCount - n, expiredCount: group.expiredCount + n };
     });
   }
 
@@ -263,7 +278,7 @@ export class VoucherGroupService {
   async group(site: SiteRecord, groupId: string): Promise<StoredVoucherGroup> {
     const group = await this.store.vouchers.getGroup(site.id, groupId);
     if (!group) throw invalidField('groupId does not name a voucher group of this site.');
-    return group;
+    return (await this.withDue([group]))[0]!;
   }
 
   /** A page of a group's vouchers, with the counts of those matching the search. */
@@ -271,7 +286,7 @@ export class VoucherGroupService {
     const now = this.clock.now();
     const closed = windowClosed(group, now);
     const searchKey = query.searchKey || undefined;
-    const counted = await this.store.vouchers.countVouchers(group.id, searchKey);
+    const counted = await this.store.vouchers.countVouchers(group.id, searchKey, now);
     const counts = closed
       ? { unused: 0, inUse: 0, expired: counted.total, used: counted.used, total: counted.total }
       : {
@@ -287,6 +302,7 @@ export class VoucherGroupService {
     const page = noneMatch
       ? { totalRows: 0, rows: [] }
       : await this.store.vouchers.listVouchers(group.id, {
+          now,
           page: query.page,
           pageSize: query.pageSize,
           ...(searchKey && { searchKey }),

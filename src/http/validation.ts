@@ -65,6 +65,8 @@ export function describe(error: ErrorObject | FastifySchemaValidationError): str
     case 'minItems':
     case 'maxItems':
       return range(field, schema.minItems, schema.maxItems, 'items');
+    case 'const':
+      return `${field} must be ${JSON.stringify(schema.const)}.`;
     case 'uniqueItems':
       return `${field} must not repeat an item.`;
     case 'enum':

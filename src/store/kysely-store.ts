@@ -3,14 +3,20 @@ import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
 import { rateLimits } from './migrations/003-rate-limits.js';
 import { groupListOrder } from './migrations/004-group-list-order.js';
+import { redemption } from './migrations/005-redemption.js';
+import { voucherStatistics } from './migrations/006-voucher-statistics.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
+import { KyselyNasRepository } from './repositories/nas.js';
 import { KyselyPortalRepository } from './repositories/portals.js';
+import { KyselyRedemptionRepository } from './repositories/redemptions.js';
 import { KyselySettingsRepository } from './repositories/settings.js';
 import { KyselyRateLimitProfileRepository } from './repositories/rate-limit-profiles.js';
 import { KyselyRateLimitRepository } from './repositories/rate-limits.js';
 import { KyselySiteRepository } from './repositories/sites.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
+import { KyselyVoucherLifecycleRepository } from './repositories/voucher-lifecycle.js';
+import { KyselyVoucherStatisticsRepository } from './repositories/voucher-statistics.js';
 import { KyselyVoucherRepository } from './repositories/vouchers.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './sql-helpers.js';
@@ -20,6 +26,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-hotspot': hotspot,
   '003-rate-limits': rateLimits,
   '004-group-list-order': groupListOrder,
+  '005-redemption': redemption,
+  '006-voucher-statistics': voucherStatistics,
 };
 
 const MIGRATION_ATTEMPTS = 5;
@@ -34,6 +42,10 @@ export class KyselyStore implements Store {
   readonly rateLimitProfiles: KyselyRateLimitProfileRepository;
   readonly vouchers: KyselyVoucherRepository;
   readonly rateLimits: KyselyRateLimitRepository;
+  readonly nas: KyselyNasRepository;
+  readonly redemptions: KyselyRedemptionRepository;
+  readonly voucherLifecycle: KyselyVoucherLifecycleRepository;
+  readonly statistics: KyselyVoucherStatisticsRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -49,6 +61,10 @@ export class KyselyStore implements Store {
     this.rateLimitProfiles = new KyselyRateLimitProfileRepository(db, dialect);
     this.vouchers = new KyselyVoucherRepository(db);
     this.rateLimits = new KyselyRateLimitRepository(db);
+    this.nas = new KyselyNasRepository(db);
+    this.redemptions = new KyselyRedemptionRepository(db, dialect);
+    this.voucherLifecycle = new KyselyVoucherLifecycleRepository(db);
+    this.statistics = new KyselyVoucherStatisticsRepository(db);
   }
 
   /**

@@ -200,6 +200,10 @@ export interface VoucherRecord {
   readonly startTime: number | undefined;
   readonly timeUsedSec: number;
   readonly trafficUsed: number;
+  /** When the voucher becomes expired by time alone, unless something happens first. */
+  readonly expiresAt: number | undefined;
+  /** Since when the voucher's shared usage clock runs (durationType 1, timingType 1). */
+  readonly clockSince: number | undefined;
 }
 
 export interface VoucherGroupQuery {
@@ -212,6 +216,8 @@ export interface VoucherGroupQuery {
 }
 
 export interface VoucherQuery {
+  /** Statuses are as of this time: an in-use voucher whose time ran out counts as expired. */
+  readonly now: number;
   readonly page: number;
   readonly pageSize: number;
   readonly searchKey?: string;
@@ -228,6 +234,66 @@ export interface CodeSource {
   readonly space: number;
   draw(count: number, taken: Set<string>): string[];
   newId(): string;
+}
+
+/**
+ * Which groups of a site a batch acts on (SelectVoucherGroupOpenApiVO): exactly `ids` (type 1),
+ * or every group matching the filters (type 0) but those in `except` (type 2).
+ */
+export interface GroupSelection {
+  readonly ids?: readonly string[];
+  readonly except?: readonly string[];
+  /** Groups whose name, or the code of a voucher of theirs, contains it, any case. */
+  readonly searchKey?: string;
+  /** Groups created at or after this time (epoch ms). */
+  readonly createdFrom?: number;
+}
+
+/**
+ * Which vouchers a batch acts on (SelectIdsOpenApiVO): exactly `ids` (type 1), or every voucher
+ * matching the filters (type 0) but those in `except` (type 2); only of `groupId` when given.
+ */
+export interface VoucherSelection {
+  readonly groupId?: string;
+  readonly ids?: readonly string[];
+  readonly except?: readonly string[];
+  /** Codes containing it, any case. */
+  readonly searchKey?: string;
+  /** Status at the time of the call, as a client sees it (see effectiveStatus). */
+  readonly status?: number;
+}
+
+/** What a delete did. */
+export interface DeleteOutcome {
+  /** Groups the selection matched (deleted, for a group delete). */
+  readonly groups: number;
+  readonly vouchers: number;
+  /** The sessions of deleted vouchers that were still live, now ended; their gateways are to be told. */
+  readonly ended: readonly SessionRecord[];
+}
+
+/** A group and the codes of it a print shows. */
+export interface PrintBatch {
+  readonly group: StoredVoucherGroup;
+  readonly codes: readonly string[];
+}
+
+/**
+ * Deleting vouchers and groups, and reading what a print shows. Each delete runs in one
+ * transaction that checks the site's lock (−33004), frees the deleted codes, keeps the groups' and
+ * the site's counters, and ends the deleted vouchers' open sessions; voucher_uses rows stay.
+ */
+export interface VoucherLifecycleRepository {
+  /** Deletes the selected groups with all their vouchers. */
+  deleteGroups(siteId: string, selection: GroupSelection, now: number): Promise<DeleteOutcome>;
+  /** Deletes the selected vouchers; `groups` is 0 when `selection.groupId` names no group of the site. */
+  deleteVouchers(siteId: string, selection: VoucherSelection, now: number): Promise<DeleteOutcome>;
+  /** Deletes the expired vouchers (status 2 at `now`) of the selected groups; the groups stay. */
+  deleteExpired(siteId: string, selection: GroupSelection, now: number): Promise<DeleteOutcome>;
+  /** The unused vouchers' codes of the selected groups, groups newest first, codes in order. */
+  unusedCodes(siteId: string, selection: GroupSelection, now: number): Promise<PrintBatch[]>;
+  /** The selected vouchers' codes in order, with their group; undefined when `groupId` names no group of the site. */
+  selectedCodes(siteId: string, selection: VoucherSelection & { readonly groupId: string }, now: number): Promise<PrintBatch | undefined>;
 }
 
 export interface VoucherRepository {
@@ -247,7 +313,7 @@ export interface VoucherRepository {
   portalNames(siteId: string, groups: readonly VoucherGroupRecord[]): Promise<Map<string, string[]>>;
   listVouchers(groupId: string, query: VoucherQuery): Promise<Page<VoucherRecord>>;
   /** Vouchers of a group matching `searchKey`, counted by status, and how many were ever used. */
-  countVouchers(groupId: string, searchKey: string | undefined): Promise<{ byStatus: Record<number, number>; used: number; total: number }>;
+  countVouchers(groupId: string, searchKey: string | undefined, now: number): Promise<{ byStatus: Record<number, number>; used: number; total: number }>;
   getVoucher(siteId: string, voucherId: string): Promise<VoucherRecord | undefined>;
 }
 
@@ -258,8 +324,63 @@ export interface VoucherRepository {
 export interface RateLimitRepository {
   /** Adds one to the count of `key` in the window starting at `windowStart` and answers the new count, atomically. */
   hit(key: string, windowStart: number): Promise<number>;
+  /** The count of `key` summed over the windows starting at or after `fromWindowStart`. */
+  count(key: string, fromWindowStart: number): Promise<number>;
+  /** Keys starting with `prefix` counted in windows from `fromWindowStart` on, with the latest such window. */
+  latestSince(prefix: string, fromWindowStart: number): Promise<Map<string, number>>;
   /** Forgets the counts of windows that started before `before`. */
   prune(before: number): Promise<void>;
+}
+
+/** A voucher group as it was created, from the log kept for statistics (it outlives the group). */
+export interface VoucherCreation {
+  readonly groupId: string;
+  readonly name: string;
+  /** Vouchers the group was created with. */
+  readonly count: number;
+  readonly unitPrice: number | undefined;
+  readonly currency: string | undefined;
+  /** Minutes. */
+  readonly duration: number;
+  readonly durationType: number;
+  readonly createdAt: number;
+}
+
+/** A voucher's first use (when it counts as sold), with what its group was created at. */
+export interface FirstUse {
+  readonly groupId: string;
+  readonly usedAt: number;
+  /** Undefined, with the rest, when the group left no creation log (deleted before the log began). */
+  readonly creation: Pick<VoucherCreation, 'unitPrice' | 'currency' | 'duration' | 'durationType'> | undefined;
+}
+
+/** How many of a group's existing vouchers have a status (0 unused, 1 in use, 2 expired) at a time. */
+export interface StatusCount {
+  readonly groupId: string;
+  readonly status: number;
+  readonly count: number;
+  readonly unitPrice: number | undefined;
+  readonly currency: string | undefined;
+  readonly duration: number;
+}
+
+/**
+ * What the voucher statistics read: the creation log and the use log, both kept when vouchers
+ * and groups are deleted, and the vouchers that exist now. `groupId` narrows each to one group.
+ */
+export interface VoucherStatisticsRepository {
+  /** The site's creation log, oldest first. */
+  creations(siteId: string, groupId?: string): Promise<VoucherCreation[]>;
+  /**
+   * Vouchers of the site first used in [from, to) (epoch ms), oldest first: one per voucher, at
+   * the earliest of its clients' first uses (voucher_uses keeps one per client).
+   */
+  firstUses(siteId: string, from: number, to: number, groupId?: string): Promise<FirstUse[]>;
+  /**
+   * The site's existing vouchers counted by group and status as a client sees it at `now`: an
+   * in-use voucher whose time ran out, and every voucher of a group whose window closed, expired.
+   */
+  statusCounts(siteId: string, now: number, groupId?: string): Promise<StatusCount[]>;
 }
 
 export interface Store {
@@ -272,6 +393,10 @@ export interface Store {
   readonly vouchers: VoucherRepository;
   readonly portals: PortalRepository;
   readonly rateLimits: RateLimitRepository;
+  readonly nas: NasRepository;
+  readonly redemptions: RedemptionRepository;
+  readonly voucherLifecycle: VoucherLifecycleRepository;
+  readonly statistics: VoucherStatisticsRepository;
   migrate(): Promise<void>;
   /** Runs a trivial query; rejects when the database does not answer (readiness). */
   ping(): Promise<void>;
@@ -371,4 +496,153 @@ export interface PortalRepository {
    * portal are absent, so `result.size < new Set(ids).size` means one does not exist (−42062).
    */
   namesByIds(siteId: string, ids: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** A gateway allowed to ask over RADIUS, for one site. */
+export interface NasRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly name: string;
+  /** An IPv4/IPv6 address or a CIDR block, in canonical form. */
+  readonly address: string;
+  readonly secret: string;
+  /** Access-Requests without a Message-Authenticator are dropped. */
+  readonly requireMessageAuthenticator: boolean;
+  /** Where RFC 5176 Disconnect-Requests go; undefined when the NAS takes none. */
+  readonly disconnectPort: number | undefined;
+  readonly createdAt: number;
+}
+
+export interface NasRepository {
+  /** Inserts a NAS unless its address is registered already (−1001). */
+  insert(nas: NasRecord): Promise<void>;
+  /** Every NAS, or those of one site, in creation order. */
+  list(siteId?: string): Promise<NasRecord[]>;
+  get(id: string): Promise<NasRecord | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** A voucher as redemption reads and writes it. */
+export type RedeemableVoucher = VoucherRecord;
+
+/** A client (MAC) holding a use of a voucher: its clock and its traffic in the current period. */
+export interface VoucherClient {
+  readonly mac: string;
+  readonly firstAuthAt: number;
+  /** Online seconds of its ended sessions (timing by usage). */
+  readonly timeUsedSec: number;
+  /** Bytes since `trafficPeriodStart`. */
+  readonly trafficUsed: number;
+  readonly trafficPeriodStart: number;
+}
+
+export type SessionVia = 'radius' | 'portal' | 'admin';
+
+/** An authorized client: live while `endedAt` is undefined and `deadline` is ahead. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly voucherId: string | undefined;
+  readonly groupId: string | undefined;
+  readonly code: string | undefined;
+  /** AA-BB-CC-DD-EE-FF. */
+  readonly clientMac: string;
+  /** As AuthClientOpenApiVO: 3 voucher, 10 admin. */
+  readonly authType: number;
+  readonly via: SessionVia;
+  readonly portalId: string | undefined;
+  readonly nasId: string | undefined;
+  readonly ssid: string | undefined;
+  readonly apMac: string | undefined;
+  readonly radioId: number | undefined;
+  readonly clientIp: string | undefined;
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly endedAt: number | undefined;
+  readonly endReason: string | undefined;
+  readonly acctSessionId: string | undefined;
+  readonly sessionTimeSec: number;
+  /** From the NAS's side, as RADIUS counts them: input is the client's upload. */
+  readonly inputOctets: number;
+  readonly outputOctets: number;
+  readonly lastAcctAt: number | undefined;
+}
+
+/** Everything a redemption decides on, read in the transaction that holds the voucher. */
+export interface VoucherState {
+  readonly siteId: string;
+  readonly timeZone: string;
+  readonly group: StoredVoucherGroup;
+  readonly voucher: RedeemableVoucher;
+  readonly clients: readonly VoucherClient[];
+  /** The voucher's sessions not ended yet (their deadline may have passed). */
+  readonly open: readonly SessionRecord[];
+}
+
+/** A use of a voucher, kept for statistics after the voucher is gone. */
+export interface VoucherUse {
+  readonly id: string;
+  readonly clientMac: string;
+  readonly firstUse: boolean;
+  readonly usedAt: number;
+}
+
+/** What a redemption step writes; the repository applies it in the same transaction. */
+export interface VoucherChange {
+  /** Whether the voucher's own row changed at all (a re-authentication often changes nothing). */
+  readonly voucherChanged: boolean;
+  readonly voucher: Pick<
+    RedeemableVoucher,
+    'status' | 'used' | 'startTime' | 'timeUsedSec' | 'trafficUsed' | 'expiresAt' | 'clockSince'
+  >;
+  /** Inserted or replaced, by MAC. */
+  readonly clients: readonly VoucherClient[];
+  /** Sessions this step opened. */
+  readonly newSessions: readonly SessionRecord[];
+  /** Sessions that exist already, replaced by id. */
+  readonly sessions: readonly SessionRecord[];
+  /** Added to the group's counters. */
+  readonly groupDelta: { readonly used: number; readonly inUse: number; readonly expired: number };
+  readonly uses: readonly VoucherUse[];
+}
+
+export type VoucherLookup = { readonly code: string } | { readonly voucherId: string };
+
+export interface SessionQuery {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly searchKey?: string;
+  readonly sort?: { readonly field: 'mac' | 'ip' | 'start' | 'end' | 'duration' | 'download' | 'upload'; readonly direction: 'asc' | 'desc' };
+  /** Started in [timeStart, timeEnd] (epoch ms). */
+  readonly timeStart?: number;
+  readonly timeEnd?: number;
+}
+
+export interface RedemptionRepository {
+  /**
+   * Reads the voucher of `siteId` found by `lookup` (codes match case-insensitively) with
+   * everything a redemption decides on, lets `decide` answer, and writes its change, all in one
+   * transaction that holds the voucher against every other step on it (in every instance).
+   * `decide` gets undefined when there is no such voucher.
+   */
+  withVoucher<T>(
+    siteId: string,
+    lookup: VoucherLookup,
+    decide: (state: VoucherState | undefined) => { readonly change?: VoucherChange; readonly result: T },
+  ): Promise<T>;
+  getSession(siteId: string, id: string): Promise<SessionRecord | undefined>;
+  /** The session a NAS's accounting names. */
+  findByAcctSessionId(nasId: string, acctSessionId: string): Promise<SessionRecord | undefined>;
+  /** The sessions of a client in a site that have not ended. */
+  openSessionsOf(siteId: string, clientMac: string): Promise<SessionRecord[]>;
+  /** Inserts or replaces a session that holds no voucher (an admin's authorization). */
+  putSession(session: SessionRecord): Promise<void>;
+  listSessions(siteId: string, query: SessionQuery): Promise<Page<SessionRecord>>;
+  deleteSession(siteId: string, id: string): Promise<boolean>;
+  /** Deletes the site's ended or expired sessions started in [from, to] matching `searchKey`; answers how many. */
+  deleteInvalidSessions(siteId: string, from: number, to: number, searchKey: string | undefined, now: number): Promise<number>;
+  /** Vouchers of the site with a session not ended whose deadline has passed. */
+  vouchersWithSessionsDue(siteId: string, now: number): Promise<string[]>;
+  /** The group's in-use vouchers whose time ran out by `now`, by group id. */
+  dueCounts(groupIds: readonly string[], now: number): Promise<Map<string, number>>;
 }

@@ -119,5 +119,71 @@ export interface Database {
     start_time: number | null;
     time_used_sec: Generated<number>;
     traffic_used: Generated<number>;
+    expires_at: number | null;
+    clock_since: number | null;
+  };
+  nas_clients: {
+    id: string;
+    site_id: string;
+    name: string;
+    address: string;
+    secret: string;
+    require_message_authenticator: number;
+    disconnect_port: number | null;
+    created_at: number;
+  };
+  voucher_clients: {
+    voucher_id: string;
+    client_mac: string;
+    first_auth_at: number;
+    time_used_sec: number;
+    traffic_used: number;
+    traffic_period_start: number;
+  };
+  sessions: {
+    id: string;
+    site_id: string;
+    voucher_id: string | null;
+    group_id: string | null;
+    code: string | null;
+    client_mac: string;
+    auth_type: number;
+    via: string;
+    portal_id: string | null;
+    nas_id: string | null;
+    ssid: string | null;
+    ap_mac: string | null;
+    radio_id: number | null;
+    client_ip: string | null;
+    started_at: number;
+    deadline: number;
+    ended_at: number | null;
+    end_reason: string | null;
+    acct_session_id: string | null;
+    session_time_sec: number;
+    input_octets: number;
+    output_octets: number;
+    last_acct_at: number | null;
+  };
+  voucher_uses: {
+    id: string;
+    site_id: string;
+    group_id: string;
+    voucher_id: string;
+    client_mac: string;
+    first_use: number;
+    used_at: number;
+  };
+  /** One row per voucher group ever created, kept when the group is deleted (statistics). */
+  voucher_creations: {
+    group_id: string;
+    site_id: string;
+    group_name: string;
+    count: number;
+    unit_price: number | null;
+    currency: string | null;
+    duration: number;
+    duration_type: number;
+    created_at: number;
   };
 }

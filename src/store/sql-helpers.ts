@@ -19,7 +19,12 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** A case-insensitive substring match of `column` against `searchKey`, folded by the database. */
 export function containsIgnoringCase(column: string, searchKey: string): RawBuilder<boolean> {
-  return sql<boolean>`lower(${sql.ref(column)}) like lower(${likePattern(searchKey)}) escape '\\'`;
+  return likeIgnoringCase(column, likePattern(searchKey));
+}
+
+/** `column` matches the LIKE `pattern` (see likePattern) ignoring case; `pattern` may be a prepared query's slot. */
+export function likeIgnoringCase(column: string, pattern: unknown): RawBuilder<boolean> {
+  return sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { CompiledQuery, SqliteDriver, type DatabaseConnection, type QueryResult } from 'kysely';
+import { CompiledQuery, SelectQueryNode, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDialectConfig } from 'kysely';
 import { isSqliteBusy } from './database-errors.js';
+import { mayReuseRows } from './prepared-query.js';
+import type { SqliteReadCache } from './sqlite-read-cache.js';
 
 /** Tries of a statement that still meets SQLITE_BUSY once busy_timeout has run out. */
 export const SQLITE_BUSY_ATTEMPTS = 3;
@@ -29,11 +31,38 @@ async function retryingBusy<T>(run: () => Promise<T>): Promise<T> {
  *   writer held the lock longer than busy_timeout) is tried again, a bounded number of times: it
  *   failed before it changed anything. Inside a transaction nothing is retried; in WAL mode a
  *   transaction that holds the write lock does not meet SQLITE_BUSY.
+ * - With a read cache, reads prepared with `reuseRows` outside a transaction may be answered from
+ *   it, and every other statement and the end of every transaction empties it (SqliteReadCache).
  */
 export class ImmediateSqliteDriver extends SqliteDriver {
   #inTransaction = false;
   #connection: DatabaseConnection | undefined;
   #retrying: DatabaseConnection | undefined;
+  readonly #readCache: SqliteReadCache | undefined;
+
+  constructor(config: SqliteDialectConfig, readCache?: SqliteReadCache) {
+    super(config);
+    this.#readCache = readCache;
+  }
+
+  #execute<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#inTransaction) return connection.executeQuery<R>(query);
+    return retryingBusy(() => connection.executeQuery<R>(query));
+  }
+
+  async #executeCaching<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    const cache = this.#readCache!;
+    if (!this.#inTransaction && mayReuseRows(query)) return cache.read(query, () => this.#execute<R>(connection, query));
+    // Anything but a plain SELECT may change what a kept read would answer: emptied before it
+    // runs (so no read answered meanwhile sees the old rows) and again once it is done.
+    if (SelectQueryNode.is(query.query)) return this.#execute<R>(connection, query);
+    cache.clear();
+    try {
+      return await this.#execute<R>(connection, query);
+    } finally {
+      cache.clear();
+    }
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
@@ -42,7 +71,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
       this.#connection = connection;
       this.#retrying = {
         executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-          this.#inTransaction ? connection.executeQuery<R>(query) : retryingBusy(() => connection.executeQuery<R>(query)),
+          this.#readCache ? this.#executeCaching<R>(connection, query) : this.#execute<R>(connection, query),
         streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => connection.streamQuery<R>(query, chunkSize),
       };
     }
@@ -59,6 +88,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
       await super.commitTransaction(connection);
     } finally {
       this.#inTransaction = false;
+      this.#readCache?.clear();
     }
   }
 
@@ -67,6 +97,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
       await super.rollbackTransaction(connection);
     } finally {
       this.#inTransaction = false;
+      this.#readCache?.clear();
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../domain/clock.js';
-import { describeValidity, windowClosed } from '../../domain/validity.js';
+import { describeValidity } from '../../domain/validity.js';
 import {
   amountOf,
   effectiveStatus,
@@ -89,8 +89,21 @@ function trafficLimitBytes(group: StoredVoucherGroup): number | undefined {
   return group.trafficLimitEnable && group.trafficLimit !== undefined ? group.trafficLimit * BYTES_PER_MB : undefined;
 }
 
-function timeLeftSec(voucher: VoucherRecord, group: StoredVoucherGroup): number {
-  return Math.max(0, group.duration * 60 - voucher.timeUsedSec);
+/**
+ * The voucher's clock at `now`: wall time since its first use (timing by time), or its online
+ * time with the running stretch added (timing by usage), within the duration.
+ */
+function clockOf(voucher: VoucherRecord, group: StoredVoucherGroup, now: number) {
+  const total = group.duration * 60;
+  let used = 0;
+  if (voucher.startTime !== undefined) {
+    used =
+      group.timingType === 0
+        ? Math.floor((now - voucher.startTime) / 1000)
+        : voucher.timeUsedSec + (voucher.clockSince === undefined ? 0 : Math.floor((now - voucher.clockSince) / 1000));
+  }
+  used = Math.min(total, Math.max(0, used));
+  return { usedSec: used, leftSec: total - used };
 }
 
 function simpleVoucher(voucher: VoucherRecord, group: StoredVoucherGroup, now: number) {
@@ -108,15 +121,14 @@ function simpleVoucher(voucher: VoucherRecord, group: StoredVoucherGroup, now: n
     downLimit: group.effectiveRate.downLimit,
     upLimit: group.effectiveRate.upLimit,
     startTime: voucher.startTime,
-    timeUsedSec: byClientUsage ? undefined : voucher.timeUsedSec,
-    timeLeftSec: byClientUsage ? undefined : timeLeftSec(voucher, group),
+    timeUsedSec: byClientUsage ? undefined : clockOf(voucher, group, now).usedSec,
+    timeLeftSec: byClientUsage ? undefined : clockOf(voucher, group, now).leftSec,
     timingByClientUsage: byClientUsage,
   };
 }
 
 function voucherView(voucher: VoucherRecord, group: StoredVoucherGroup, portalNames: string[], place: SiteRecord, now: number) {
   const limit = trafficLimitBytes(group);
-  const usesLeft = group.limitType !== 0 || group.limitNum === undefined || voucher.used < group.limitNum;
   return {
     id: voucher.id,
     code: voucher.code,
@@ -136,7 +148,8 @@ function voucherView(voucher: VoucherRecord, group: StoredVoucherGroup, portalNa
     trafficLimitFrequency: group.trafficLimitEnable ? group.trafficLimitFrequency : undefined,
     trafficLeft: limit === undefined || voucher.trafficUsed < limit,
     startTime: voucher.startTime,
-    valid: effectiveStatus(voucher, group, now) !== 2 && !windowClosed(group, now) && usesLeft,
+    // Valid until expired: a voucher whose uses are spent stays valid while a client of it has time.
+    valid: effectiveStatus(voucher, group, now) !== 2,
     trafficUsed: voucher.trafficUsed,
     unitPrice: group.unitPrice === undefined ? undefined : String(group.unitPrice),
     currency: group.currency,

@@ -22,6 +22,28 @@ export class KyselyRateLimitRepository implements RateLimitRepository {
     return Number(row.hits);
   }
 
+  async count(key: string, fromWindowStart: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('rate_limits')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hits'), eb.val(0)).as('hits'))
+      .where('bucket_key', '=', key)
+      .where('window_start', '>=', fromWindowStart)
+      .executeTakeFirst();
+    return Number(row?.hits ?? 0);
+  }
+
+  async latestSince(prefix: string, fromWindowStart: number): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('rate_limits')
+      .select((eb) => ['bucket_key', eb.fn.max('window_start').as('latest')])
+      // Bucket names are plain words and dashes: no LIKE wildcard among them.
+      .where('bucket_key', 'like', `${prefix}%`)
+      .where('window_start', '>=', fromWindowStart)
+      .groupBy('bucket_key')
+      .execute();
+    return new Map(rows.map((row) => [row.bucket_key, Number(row.latest)]));
+  }
+
   async prune(before: number): Promise<void> {
     await this.db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
   }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { Errors, OmadaError } from '../../domain/errors.js';
 import type { Page, SiteQuery, SiteRecord, SiteRepository, SiteUpdate } from '../port.js';
+import { PreparedQuery } from '../prepared-query.js';
 import { assertSiteUnlocked } from '../site-lock.js';
 import type { Database } from '../schema.js';
 import { containsIgnoringCase, type Dialect, flag, insertionOrder, isUniqueViolation, optional, serializeOn } from '../sql-helpers.js';
@@ -50,6 +51,18 @@ function siteColumns(change: SiteUpdate): Updateable<Database['sites']> {
 }
 
 export class KyselySiteRepository implements SiteRepository {
+  /** Every request on a site asks this; its rows may be reused while the database is unchanged. */
+  readonly #get = new PreparedQuery(
+    (db, slot) =>
+      db
+        .selectFrom('sites')
+        .leftJoin('site_locks', 'site_locks.site_id', 'sites.id')
+        .selectAll('sites')
+        .select('site_locks.expires_at as locked_until')
+        .where('sites.id', '=', slot<string>('id')),
+    { reuseRows: true },
+  );
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
@@ -119,7 +132,7 @@ export class KyselySiteRepository implements SiteRepository {
   }
 
   async get(id: string): Promise<SiteRecord | undefined> {
-    const row = await this.withLock().where('sites.id', '=', id).executeTakeFirst();
+    const [row] = await this.#get.execute(this.db, { id });
     return row && toSite(row);
   }
 

@@ -1,9 +1,22 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AppRecord, TokenRepository, TokenRow } from '../port.js';
+import { PreparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import { toApp } from './apps.js';
 
 export class KyselyTokenRepository implements TokenRepository {
+  /** Every guarded request asks this; its rows may be reused while the database is unchanged. */
+  readonly #findAccess = new PreparedQuery(
+    (db, slot) =>
+      db
+        .selectFrom('access_tokens as t')
+        .innerJoin('apps as a', 'a.id', 't.app_id')
+        .selectAll('a')
+        .select('t.expires_at as token_expires_at')
+        .where('t.token_hash', '=', slot<string>('tokenHash')),
+    { reuseRows: true },
+  );
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async insertPair(appId: string, access: TokenRow, refresh: TokenRow, now: number): Promise<void> {
@@ -36,13 +49,7 @@ export class KyselyTokenRepository implements TokenRepository {
   }
 
   async findAccess(tokenHash: string): Promise<{ expiresAt: number; app: AppRecord } | undefined> {
-    const row = await this.db
-      .selectFrom('access_tokens as t')
-      .innerJoin('apps as a', 'a.id', 't.app_id')
-      .selectAll('a')
-      .select('t.expires_at as token_expires_at')
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const [row] = await this.#findAccess.execute(this.db, { tokenHash });
     if (!row) return undefined;
     const { token_expires_at, ...app } = row;
     return { expiresAt: Number(token_expires_at), app: toApp(app) };

@@ -12,7 +12,8 @@ import type {
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, optional } from '../sql-helpers.js';
+import { PreparedQuery } from '../prepared-query.js';
+import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, likeIgnoringCase, likePattern, optional } from '../sql-helpers.js';
 
 /** Rows per INSERT: well inside SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 2500;
@@ -23,7 +24,7 @@ const VOUCHER_INSERT_SHAPES = 16;
 /** How many codes a create may draw in all before it calls the code space too full (−42010). */
 const drawBudget = (amount: number) => amount * 100 + 1000;
 
-type GroupRow = Selectable<Database['voucher_groups']> & {
+export type GroupRow = Selectable<Database['voucher_groups']> & {
   profile_down_enable: number | null;
   profile_down_limit: number | null;
   profile_up_enable: number | null;
@@ -32,7 +33,7 @@ type GroupRow = Selectable<Database['voucher_groups']> & {
 
 const num = (value: number | null): number | undefined => (value === null ? undefined : Number(value));
 
-function toGroup(row: GroupRow): StoredVoucherGroup {
+export function toGroup(row: GroupRow): StoredVoucherGroup {
   const custom = row.rate_mode === 0;
   const downEnabled = custom ? row.down_enable === 1 : row.profile_down_enable === 1;
   const upEnabled = custom ? row.up_enable === 1 : row.profile_up_enable === 1;
@@ -83,7 +84,7 @@ function toGroup(row: GroupRow): StoredVoucherGroup {
   };
 }
 
-function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
+export function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
   return {
     id: row.id,
     siteId: row.site_id,
@@ -95,11 +96,44 @@ function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
     startTime: num(row.start_time),
     timeUsedSec: Number(row.time_used_sec),
     trafficUsed: Number(row.traffic_used),
+    expiresAt: num(row.expires_at),
+    clockSince: num(row.clock_since),
   };
 }
 
+/** A voucher's status at `now`: an in-use voucher whose time ran out is expired, written or not. */
+function statusAt(now: number) {
+  return sql<number>`case when status = 1 and expires_at <= ${now} then 2 else status end`;
+}
+
+/** The creation log row of a new group. */
+const creationRow = (group: VoucherGroupRecord) => ({
+  group_id: group.id,
+  site_id: group.siteId,
+  group_name: group.name,
+  count: group.amount,
+  unit_price: group.unitPrice ?? null,
+  currency: group.currency ?? null,
+  duration: group.duration,
+  duration_type: group.durationType,
+  created_at: group.createdAt,
+});
+
 export class KyselyVoucherRepository implements VoucherRepository {
   private readonly voucherInserts = new Map<number, string>();
+  /** Group list queries by shape (see groupPageQueries): at most 2 × 2 × 2 × 3 × 2 of them. */
+  private readonly groupPages = new Map<string, { count: PreparedQuery<{ n: number }>; page: PreparedQuery<unknown> }>();
+  /** The names of a site's portals in list order, asked with every group list. */
+  private readonly sitePortalNames = new PreparedQuery(
+    (db, slot) =>
+      db
+        .selectFrom('portals')
+        .select('name')
+        .where('site_id', '=', slot<string>('siteId'))
+        .orderBy('created_at')
+        .orderBy(insertionOrder('portals')),
+    { reuseRows: true },
+  );
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -125,6 +159,8 @@ export class KyselyVoucherRepository implements VoucherRepository {
         }
         await this.claimRoom(trx, group, codes, limits.perSite);
         await trx.insertInto('voucher_groups').values(this.groupRow(group)).execute();
+        // The statistics' creation log, which outlives the group (see 006-voucher-statistics).
+        await trx.insertInto('voucher_creations').values(creationRow(group)).execute();
         if (!group.applyToAllPortals && group.portalIds.length > 0) {
           await trx
             .insertInto('voucher_group_portals')
@@ -197,7 +233,9 @@ export class KyselyVoucherRepository implements VoucherRepository {
       if (taken.size + missing > Math.min(codes.space, drawBudget(group.amount))) {
         throw new OmadaError(Errors.VOUCHER_LIMIT_REACHED);
       }
-      const batch = codes.draw(missing, taken);
+      // In code order, the (site_id, code) and (group_id, code) indexes take the new entries in
+      // one sweep from left to right instead of at random places, each page visited once.
+      const batch = codes.draw(missing, taken).sort();
       for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
         const chunk = batch.slice(start, start + INSERT_CHUNK);
         const parameters: unknown[] = [];
@@ -301,8 +339,8 @@ export class KyselyVoucherRepository implements VoucherRepository {
     });
   }
 
-  private groups() {
-    return this.db
+  private groups(db: Kysely<Database> = this.db) {
+    return db
       .selectFrom('voucher_groups as g')
       .leftJoin('rate_limit_profiles as p', 'p.id', 'g.rate_profile_id')
       .selectAll('g')
@@ -315,24 +353,61 @@ export class KyselyVoucherRepository implements VoucherRepository {
   }
 
   async listGroups(siteId: string, query: VoucherGroupQuery): Promise<Page<StoredVoucherGroup>> {
-    let base = this.groups().where('g.site_id', '=', siteId);
-    if (query.searchKey) base = base.where(containsIgnoringCase('g.name', query.searchKey));
-    if (query.timeStart !== undefined) base = base.where('g.created_at', '>=', query.timeStart);
-    if (query.timeEnd !== undefined) base = base.where('g.created_at', '<=', query.timeEnd);
-    const { n } = await base
-      .clearSelect()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    let rows = base;
-    if (query.sort?.field === 'name') rows = rows.orderBy('g.name', query.sort.direction);
+    const { count, page } = this.groupPageQueries(query);
+    const values = {
+      siteId,
+      pattern: query.searchKey && likePattern(query.searchKey),
+      timeStart: query.timeStart,
+      timeEnd: query.timeEnd,
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    };
+    const [counted] = await count.execute(this.db, values);
+    const rows = await page.execute(this.db, values);
+    return { totalRows: Number(counted!.n), rows: rows.map((row) => toGroup(row as GroupRow)) };
+  }
+
+  /**
+   * The count and page queries of a group list of this shape (which filters, which order), built
+   * once: every client polling its groups asks the same few.
+   */
+  private groupPageQueries(query: VoucherGroupQuery) {
+    const search = Boolean(query.searchKey);
+    const from = query.timeStart !== undefined;
+    const to = query.timeEnd !== undefined;
+    const byName = query.sort?.field === 'name' ? query.sort.direction : undefined;
     const newestFirst = query.sort?.field === 'createTime' ? query.sort.direction : 'desc';
-    const page = await rows
-      .orderBy('g.created_at', newestFirst)
-      .orderBy(insertionOrder('g'), newestFirst)
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    return { totalRows: Number(n), rows: page.map((row) => toGroup(row as GroupRow)) };
+    const shape = `${search}/${from}/${to}/${byName}/${newestFirst}`;
+    let queries = this.groupPages.get(shape);
+    if (queries === undefined) {
+      const filtered = (db: Kysely<Database>, slot: <T>(name: string) => T) => {
+        let base = this.groups(db).where('g.site_id', '=', slot<string>('siteId'));
+        if (search) base = base.where(likeIgnoringCase('g.name', slot('pattern')));
+        if (from) base = base.where('g.created_at', '>=', slot<number>('timeStart'));
+        if (to) base = base.where('g.created_at', '<=', slot<number>('timeEnd'));
+        return base;
+      };
+      queries = {
+        count: new PreparedQuery(
+          (db, slot) => filtered(db, slot).clearSelect().select((eb) => eb.fn.countAll<number>().as('n')),
+          { reuseRows: true },
+        ),
+        page: new PreparedQuery(
+          (db, slot) => {
+            let rows = filtered(db, slot);
+            if (byName) rows = rows.orderBy('g.name', byName);
+            return rows
+              .orderBy('g.created_at', newestFirst)
+              .orderBy(insertionOrder('g'), newestFirst)
+              .limit(slot<number>('limit'))
+              .offset(slot<number>('offset'));
+          },
+          { reuseRows: true },
+        ),
+      };
+      this.groupPages.set(shape, queries);
+    }
+    return queries;
   }
 
   async getGroup(siteId: string, groupId: string): Promise<StoredVoucherGroup | undefined> {
@@ -351,13 +426,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     const names = new Map<string, string[]>(groups.map((group) => [group.id, []]));
     if (groups.length === 0) return names;
     if (groups.some((group) => group.applyToAllPortals)) {
-      const all = await this.db
-        .selectFrom('portals')
-        .select('name')
-        .where('site_id', '=', siteId)
-        .orderBy('created_at')
-        .orderBy(insertionOrder('portals'))
-        .execute();
+      const all = await this.sitePortalNames.execute(this.db, { siteId });
       for (const group of groups) if (group.applyToAllPortals) names.set(group.id, all.map((portal) => portal.name));
     }
     const listed = groups.filter((group) => !group.applyToAllPortals).map((group) => group.id);
@@ -378,7 +447,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
   async listVouchers(groupId: string, query: VoucherQuery): Promise<Page<VoucherRecord>> {
     let base = this.db.selectFrom('vouchers').where('group_id', '=', groupId);
     if (query.searchKey) base = base.where(containsIgnoringCase('code', query.searchKey));
-    if (query.status !== undefined) base = base.where('status', '=', query.status);
+    if (query.status !== undefined) base = base.where(statusAt(query.now), '=', query.status);
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await base
       .selectAll()
@@ -389,16 +458,17 @@ export class KyselyVoucherRepository implements VoucherRepository {
     return { totalRows: Number(n), rows: rows.map(toVoucher) };
   }
 
-  async countVouchers(groupId: string, searchKey: string | undefined) {
+  async countVouchers(groupId: string, searchKey: string | undefined, now: number) {
     let base = this.db.selectFrom('vouchers').where('group_id', '=', groupId);
     if (searchKey) base = base.where(containsIgnoringCase('code', searchKey));
     const rows = await base
       .select((eb) => [
-        'status',
+        statusAt(now).as('status'),
         eb.fn.countAll<number>().as('n'),
         eb.fn.sum<number>(sql<number>`case when used > 0 then 1 else 0 end`).as('used'),
       ])
-      .groupBy('status')
+      // By position: PostgreSQL would not match a repeated expression, whose bound `now` is another parameter.
+      .groupBy(sql`1`)
       .execute();
     const byStatus: Record<number, number> = { 0: 0, 1: 0, 2: 0 };
     let used = 0;

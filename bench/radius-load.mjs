@@ -1,0 +1,115 @@
+// A RADIUS load generator, run in a process of its own by bench/radius.mjs: PAP Access-Requests
+// (User-Name and User-Password the code, Calling-Station-Id a MAC of its own per request, with a
+// Message-Authenticator) for codes read from a file, `CONCURRENCY` outstanding at a time, for
+// `DURATION` seconds after `WARMUP` seconds. Each answer is matched to its request by identifier
+// and timed from send to receipt. Prints one JSON line:
+//   {"sent","accepted","rejected","lost","rps","p50_ms","p99_ms","max_ms"}
+// rps counts answered requests (accepts and rejects) in the measured seconds.
+//
+// Environment: HOST, PORT, SECRET, CODES (a file, one code a line), CONCURRENCY (64),
+// DURATION (10), WARMUP (2), TIMEOUT_MS (2000).
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import radius from 'radius';
+
+const HOST = process.env.HOST ?? '127.0.0.1';
+const PORT = Number(process.env.PORT);
+const SECRET = process.env.SECRET;
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const DURATION_MS = Number(process.env.DURATION ?? 10) * 1000;
+const WARMUP_MS = Number(process.env.WARMUP ?? 2) * 1000;
+const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 2000);
+if (!PORT || !SECRET || !process.env.CODES) throw new Error('PORT, SECRET and CODES are required');
+if (CONCURRENCY > 255) throw new Error('CONCURRENCY must be at most 255 (one identifier space)');
+
+const codes = readFileSync(process.env.CODES, 'utf8').split('\n').filter(Boolean);
+let next = 0;
+let macCounter = 0;
+
+const mac = () => {
+  const n = macCounter++;
+  return ['02', (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255, 1]
+    .map((byte) => (typeof byte === 'string' ? byte : byte.toString(16).padStart(2, '0')))
+    .join('-')
+    .toUpperCase();
+};
+
+const socket = createSocket('udp4');
+/** Outstanding requests by identifier. */
+const pending = new Map();
+const free = Array.from({ length: CONCURRENCY }, (_, i) => i);
+const latencies = [];
+const counts = { sent: 0, accepted: 0, rejected: 0, lost: 0 };
+let measuring = false;
+let stopping = false;
+let measuredAnswers = 0;
+
+function send() {
+  if (stopping || free.length === 0) return;
+  const identifier = free.pop();
+  const code = codes[next++ % codes.length];
+  const packet = radius.encode({
+    code: 'Access-Request',
+    secret: SECRET,
+    identifier,
+    add_message_authenticator: true,
+    attributes: [
+      ['User-Name', code],
+      ['User-Password', code],
+      ['Calling-Station-Id', mac()],
+      ['NAS-IP-Address', '127.0.0.1'],
+    ],
+  });
+  const timer = setTimeout(() => {
+    pending.delete(identifier);
+    counts.lost++;
+    free.push(identifier);
+    send();
+  }, TIMEOUT_MS);
+  pending.set(identifier, { sentAt: process.hrtime.bigint(), timer, measured: measuring });
+  counts.sent++;
+  socket.send(packet, PORT, HOST);
+}
+
+socket.on('message', (message) => {
+  if (message.length < 20) return;
+  const identifier = message[1];
+  const request = pending.get(identifier);
+  if (!request) return;
+  pending.delete(identifier);
+  clearTimeout(request.timer);
+  const ms = Number(process.hrtime.bigint() - request.sentAt) / 1e6;
+  if (message[0] === 2) counts.accepted++;
+  else counts.rejected++;
+  if (request.measured && measuring) {
+    latencies.push(ms);
+    measuredAnswers++;
+  }
+  free.push(identifier);
+  send();
+});
+
+await new Promise((resolve) => socket.bind(0, resolve));
+for (let i = 0; i < CONCURRENCY; i++) send();
+await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+measuring = true;
+const startedAt = process.hrtime.bigint();
+await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
+measuring = false;
+const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+stopping = true;
+await new Promise((resolve) => setTimeout(resolve, Math.min(TIMEOUT_MS, 500)));
+for (const request of pending.values()) clearTimeout(request.timer);
+socket.close();
+
+latencies.sort((a, b) => a - b);
+const at = (q) => (latencies.length === 0 ? null : Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100);
+process.stdout.write(
+  `${JSON.stringify({
+    ...counts,
+    rps: Math.round(measuredAnswers / seconds),
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+    max_ms: latencies.length === 0 ? null : Math.round(latencies[latencies.length - 1] * 100) / 100,
+  })}\n`,
+);

@@ -1,0 +1,155 @@
+// What the benchmarks share: child processes that are killed with the run, free ports, a real
+// voucherd to start, and the Open API calls they prepare their data with.
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SERVER_JS = join(ROOT, 'dist', 'server.js');
+export const BIN_JS = join(ROOT, 'bin', 'voucherd.js');
+export const OMADAC_ID = '0123456789abcdef0123456789abcdef';
+export const CLIENT_ID = 'bench-client';
+export const CLIENT_SECRET = 'bench-secret-not-for-production';
+
+export const log = (line) => process.stderr.write(`bench: ${line}\n`);
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+export const round = (x, places = 2) => (x === null ? null : Math.round(x * 10 ** places) / 10 ** places);
+
+const children = new Set();
+const tempDirs = [];
+
+/** Starts `node args…`, collecting its output; `exit` settles when it ends. */
+export function start(args, env) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { child, output: '', exited: null };
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
+  proc.exit = new Promise((done) =>
+    child.once('close', (code, signal) => {
+      children.delete(child);
+      proc.exited = { code, signal };
+      done(proc.exited);
+    }),
+  );
+  children.add(child);
+  return proc;
+}
+
+export async function stop(proc) {
+  if (proc.exited) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+  await proc.exit;
+  clearTimeout(timer);
+}
+
+/** Kills every child still running and removes the temporary directories. */
+export function cleanup() {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A TCP port the OS says is free on loopback; the child binds it a moment later. */
+export function freePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+}
+
+/** A UDP port nobody listens on right now. */
+export function freeUdpPort() {
+  return new Promise((done, fail) => {
+    const socket = createSocket('udp4');
+    socket.once('error', fail);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => done(port));
+    });
+  });
+}
+
+export async function waitFor(proc, ready, what) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exited) throw new Error(`${what} exited (${JSON.stringify(proc.exited)}):\n${proc.output}`);
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within 30 s:\n${proc.output}`);
+    try {
+      if (await ready()) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+}
+
+/** The environment without voucherd's own variables, so the caller's settings cannot leak in. */
+export function cleanEnv(extra) {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|OMADAC_ID|BOOTSTRAP_|ACCESS_TOKEN_|REFRESH_TOKEN_|VOUCHER_LIMIT_|SITE_LIMIT|RADIUS_|REDEEM_|LOG_LEVEL|BODY_LIMIT_)/.test(name)) {
+      delete env[name];
+    }
+  }
+  return { ...env, ...extra };
+}
+
+/** Calls the Open API; anything but a 200 with errorCode 0 throws. Answers `result`. */
+export async function call(base, method, path, token, body) {
+  const headers = {};
+  if (token) headers.authorization = `AccessToken=${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (response.status !== 200 || parsed?.errorCode !== 0) {
+    throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return parsed.result;
+}
+
+export async function accessToken(base) {
+  const result = await call(base, 'POST', '/openapi/authorize/token?grant_type=client_credentials', undefined, {
+    omadacId: OMADAC_ID,
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+  });
+  return result.accessToken;
+}
+
+export async function createSite(base, token, name) {
+  const result = await call(base, 'POST', `/openapi/v1/${OMADAC_ID}/sites`, token, {
+    name,
+    region: 'United States',
+    timeZone: 'UTC',
+    scenario: 'Office',
+    deviceAccountSetting: { username: 'admin', password: 'Tr0ub4dor&3x' },
+  });
+  return result.siteId;
+}
+
+/** The peak resident set of a running process, in MB. */
+export function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
+  return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+}

@@ -1,0 +1,198 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import radius, { type AttributeSpec, type DecodedPacket } from 'radius';
+import { loadDictionaries } from './dictionaries.js';
+
+/**
+ * RADIUS packets on the wire: framing checks, the authenticators node-radius does not check
+ * (or checks by comparing bytes as text), PAP and CHAP, and encoding replies and
+ * Disconnect-Requests. node-radius parses attributes and encodes; the cryptography that decides
+ * whether a packet is genuine is done here, over the bytes as received.
+ */
+
+export const Code = {
+  ACCESS_REQUEST: 1,
+  ACCESS_ACCEPT: 2,
+  ACCESS_REJECT: 3,
+  ACCOUNTING_REQUEST: 4,
+  ACCOUNTING_RESPONSE: 5,
+  ACCESS_CHALLENGE: 11,
+  STATUS_SERVER: 12,
+  DISCONNECT_REQUEST: 40,
+  DISCONNECT_ACK: 41,
+  DISCONNECT_NAK: 42,
+} as const;
+
+export const Attr = {
+  USER_PASSWORD: 2,
+  CHAP_PASSWORD: 3,
+  PROXY_STATE: 33,
+  CHAP_CHALLENGE: 60,
+  MESSAGE_AUTHENTICATOR: 80,
+} as const;
+
+const HEADER_LENGTH = 20;
+/** RFC 2865 §3: the largest packet. */
+export const MAX_PACKET_LENGTH = 4096;
+const AUTHENTICATOR_START = 4;
+const AUTHENTICATOR_END = 20;
+
+/**
+ * The packet cut to its Length field, or undefined when it cannot be a RADIUS packet: shorter
+ * than its header or its Length, a Length out of 20–4096, or attributes that do not tile the
+ * packet exactly. Bytes past Length are padding and dropped (RFC 2865 §3).
+ */
+export function frame(datagram: Buffer): Buffer | undefined {
+  if (datagram.length < HEADER_LENGTH) return undefined;
+  const length = datagram.readUInt16BE(2);
+  if (length < HEADER_LENGTH || length > MAX_PACKET_LENGTH || length > datagram.length) return undefined;
+  let offset = HEADER_LENGTH;
+  while (offset < length) {
+    if (offset + 2 > length) return undefined;
+    const attributeLength = datagram[offset + 1]!;
+    if (attributeLength < 2 || offset + attributeLength > length) return undefined;
+    offset += attributeLength;
+  }
+  return datagram.subarray(0, length);
+}
+
+/** The values of every attribute of `type`, in packet order (the packet must be framed). */
+export function attributeValues(packet: Buffer, type: number): Buffer[] {
+  const values: Buffer[] = [];
+  for (let offset = HEADER_LENGTH; offset < packet.length; offset += packet[offset + 1]!) {
+    if (packet[offset] === type) values.push(packet.subarray(offset + 2, offset + packet[offset + 1]!));
+  }
+  return values;
+}
+
+/** Parses attributes by dictionary name; throws on what node-radius cannot read (a broken VSA). */
+export function decode(packet: Buffer): DecodedPacket {
+  loadDictionaries();
+  // Checks are done here over the received bytes; node-radius is asked to parse only.
+  return radius.decode({ packet, no_secret: true });
+}
+
+const md5 = (...parts: (Buffer | string)[]) => {
+  const hash = createHash('md5');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+
+/** A copy of `packet` with its authenticator replaced (zeros when not given) and Message-Authenticator zeroed. */
+function withZeroedFields(packet: Buffer, authenticator: Buffer | undefined): Buffer {
+  const copy = Buffer.from(packet);
+  if (authenticator) authenticator.copy(copy, AUTHENTICATOR_START);
+  else copy.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
+  for (let offset = HEADER_LENGTH; offset < copy.length; offset += copy[offset + 1]!) {
+    if (copy[offset] === Attr.MESSAGE_AUTHENTICATOR) copy.fill(0, offset + 2, offset + copy[offset + 1]!);
+  }
+  return copy;
+}
+
+export type MessageAuthenticatorCheck = 'absent' | 'valid' | 'invalid';
+
+/**
+ * Checks a request's Message-Authenticator (RFC 3579 §3.2: HMAC-MD5 of the packet with the
+ * attribute zeroed). Access-Request and Status-Server keep their Request Authenticator in the
+ * hash; Accounting-Request and Disconnect/CoA-Request hash 16 zero octets there instead, as
+ * FreeRADIUS computes them. More than one, or one not 16 octets long, is invalid.
+ */
+export function checkMessageAuthenticator(packet: Buffer, secret: string): MessageAuthenticatorCheck {
+  const values = attributeValues(packet, Attr.MESSAGE_AUTHENTICATOR);
+  if (values.length === 0) return 'absent';
+  if (values.length > 1 || values[0]!.length !== 16) return 'invalid';
+  const code = packet[0];
+  const keepsAuthenticator = code === Code.ACCESS_REQUEST || code === Code.STATUS_SERVER;
+  const zeroed = withZeroedFields(packet, keepsAuthenticator ? packet.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END) : undefined);
+  const expected = createHmac('md5', secret).update(zeroed).digest();
+  return same(expected, values[0]!) ? 'valid' : 'invalid';
+}
+
+/** RFC 2866 §3 (and RFC 5176 §3.5): Request Authenticator = MD5(packet with 16 zero octets there + secret). */
+export function checkRequestAuthenticator(packet: Buffer, secret: string): boolean {
+  const copy = Buffer.from(packet);
+  copy.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
+  return same(md5(copy, secret), packet.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END));
+}
+
+/**
+ * RFC 2865 §5.2: User-Password, decrypted with the secret and the Request Authenticator, NUL
+ * padding removed. Undefined when its length is not a multiple of 16 within 16–128.
+ */
+export function decryptPassword(value: Buffer, secret: string, authenticator: Buffer): Buffer | undefined {
+  if (value.length < 16 || value.length > 128 || value.length % 16 !== 0) return undefined;
+  const plain = Buffer.alloc(value.length);
+  let previous = authenticator;
+  for (let offset = 0; offset < value.length; offset += 16) {
+    const pad = md5(secret, previous);
+    for (let i = 0; i < 16; i++) plain[offset + i] = value[offset + i]! ^ pad[i]!;
+    previous = value.subarray(offset, offset + 16);
+  }
+  const end = plain.indexOf(0);
+  return end < 0 ? plain : plain.subarray(0, end);
+}
+
+/**
+ * RFC 1994 / RFC 2865 §5.3: CHAP-Password is the CHAP identifier and MD5(identifier +
+ * password + challenge); the challenge is CHAP-Challenge, or the Request Authenticator without one.
+ */
+export function chapMatches(chapPassword: Buffer, challenge: Buffer, password: string): boolean {
+  if (chapPassword.length !== 17) return false;
+  const expected = md5(chapPassword.subarray(0, 1), Buffer.from(password, 'utf8'), challenge);
+  return same(expected, chapPassword.subarray(1));
+}
+
+export interface Reply {
+  readonly code: 'Access-Accept' | 'Access-Reject' | 'Access-Challenge' | 'Accounting-Response';
+  readonly attributes: AttributeSpec[];
+  readonly messageAuthenticator: boolean;
+}
+
+/**
+ * Encodes a reply to `request`: its identifier, Proxy-State attributes copied in order (RFC 2865
+ * §5.33), Message-Authenticator when asked (computed over the Request Authenticator, RFC 3579
+ * §3.2), and the Response Authenticator over all of it.
+ */
+export function encodeReply(request: Buffer, secret: string, reply: Reply): Buffer {
+  loadDictionaries();
+  const attributes: AttributeSpec[] = [...reply.attributes];
+  for (const value of attributeValues(request, Attr.PROXY_STATE)) attributes.push([Attr.PROXY_STATE, value]);
+  return radius.encode({
+    code: reply.code,
+    identifier: request[1]!,
+    authenticator: Buffer.from(request.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END)),
+    attributes,
+    secret,
+    add_message_authenticator: reply.messageAuthenticator,
+  });
+}
+
+/**
+ * Encodes a request a server sends to a NAS (RFC 5176 Disconnect-Request) with a
+ * Message-Authenticator: that is computed with a zero authenticator, then the Request
+ * Authenticator is MD5 over the packet holding it, plus the secret.
+ */
+export function encodeServerRequest(code: 'Disconnect-Request', identifier: number, attributes: AttributeSpec[], secret: string): Buffer {
+  loadDictionaries();
+  const packet = radius.encode({
+    code,
+    identifier,
+    attributes: [...attributes, [Attr.MESSAGE_AUTHENTICATOR, Buffer.alloc(16)]],
+    secret,
+    add_message_authenticator: false,
+  });
+  packet.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
+  const hmac = createHmac('md5', secret).update(packet).digest();
+  hmac.copy(packet, packet.length - 16);
+  md5(packet, secret).copy(packet, AUTHENTICATOR_START);
+  return packet;
+}
+
+/** Whether `response` answers `request` with a valid Response Authenticator (RFC 2865 §3). */
+export function checkResponseAuthenticator(response: Buffer, request: Buffer, secret: string): boolean {
+  if (response.length < HEADER_LENGTH) return false;
+  const copy = Buffer.from(response);
+  request.copy(copy, AUTHENTICATOR_START, AUTHENTICATOR_START, AUTHENTICATOR_END);
+  return same(md5(copy, secret), response.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END));
+}
