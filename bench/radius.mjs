@@ -142,7 +142,7 @@ async function main() {
     radius_p99_ms: result.p99_ms,
     radius_max_ms: result.max_ms,
     radius_accepted: result.accepted,
-    radius_peak_rss_mb: rss,
+    radius_peak_rss_mb: rss === null ? null : Math.round(rss),
     radius_target_met: result.rps >= 5000 && result.p99_ms !== null && result.p99_ms < 10,
     cpus: availableParallelism(),
     cpu: cpus()[0]?.model ?? null,

@@ -14,16 +14,31 @@
 // Progress goes to stderr; stdout gets a summary and ends with one JSON line of every figure.
 // Knobs (environment): BENCH_CREATES (timed creates per case, 30), BENCH_CONNECTIONS (10),
 // BENCH_DURATION (seconds per autocannon run, 10), BENCH_WARMUP (seconds, 3).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import {
+  accessToken,
+  call,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  cleanEnv,
+  cleanup,
+  createSite,
+  freePort,
+  log,
+  OMADAC_ID,
+  peakRssMb,
+  ROOT,
+  round,
+  SERVER_JS,
+  start,
+  stop,
+  tempDir,
+  waitFor,
+} from './support.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_JS = join(ROOT, 'dist', 'server.js');
 const BARE_JS = join(ROOT, 'bench', 'bare-fastify.mjs');
 const FLOOR_JS = resolve(ROOT, '..', 'shared', 'bench', 'floor-create-5000.mjs');
 
@@ -37,19 +52,12 @@ const PREFILL = PREFILL_GROUPS * GROUP_SIZE;
 /** The whole run is bounded; past this every child is killed and the run fails. */
 const DEADLINE_MS = 10 * 60 * 1000;
 
-const OMADAC_ID = '0123456789abcdef0123456789abcdef';
-const CLIENT_ID = 'bench-client';
-const CLIENT_SECRET = 'bench-secret-not-for-production';
 
 function positive(name, fallback) {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
 }
-
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const round = (x, places = 2) => (x === null ? null : Math.round(x * 10 ** places) / 10 ** places);
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** p50 as the floor computes it (the upper median), with min and max. */
 function summary(times) {
@@ -59,78 +67,8 @@ function summary(times) {
 
 // ---- child processes -------------------------------------------------------------------------
 
-const children = new Set();
-const tempDirs = [];
-
-function start(args, env) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const proc = { child, output: '', exited: null };
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
-  proc.exit = new Promise((done) =>
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      proc.exited = { code, signal };
-      done(proc.exited);
-    }),
-  );
-  children.add(child);
-  return proc;
-}
-
-async function stop(proc) {
-  if (proc.exited) return;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-  await proc.exit;
-  clearTimeout(timer);
-}
-
-function cleanup() {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-}
-
-/** A port the OS says is free on loopback; the child binds it a moment later. */
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
-
-async function waitFor(proc, ready, what) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exited) throw new Error(`${what} exited (${JSON.stringify(proc.exited)}):\n${proc.output}`);
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within 30 s:\n${proc.output}`);
-    try {
-      if (await ready()) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(25);
-  }
-}
-
-/** The environment without voucherd's own variables, so the caller's settings cannot leak in. */
-function cleanEnv(extra) {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|OMADAC_ID|BOOTSTRAP_|ACCESS_TOKEN_|REFRESH_TOKEN_|VOUCHER_LIMIT_|SITE_LIMIT|RADIUS_|LOG_LEVEL|BODY_LIMIT_)/.test(name)) {
-      delete env[name];
-    }
-  }
-  return { ...env, ...extra };
-}
-
 async function startVoucherd() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voucherd-bench-'));
-  tempDirs.push(dataDir);
+  const dataDir = tempDir('voucherd-bench-');
   const port = await freePort();
   const proc = start(
     [SERVER_JS],
@@ -164,44 +102,6 @@ async function startBare() {
 }
 
 // ---- the Open API calls ----------------------------------------------------------------------
-
-async function call(base, method, path, token, body) {
-  const headers = {};
-  if (token) headers.authorization = `AccessToken=${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status !== 200 || parsed?.errorCode !== 0) {
-    throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
-  }
-  return parsed.result;
-}
-
-async function accessToken(base) {
-  const result = await call(base, 'POST', '/openapi/authorize/token?grant_type=client_credentials', undefined, {
-    omadacId: OMADAC_ID,
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-  });
-  return result.accessToken;
-}
-
-async function createSite(base, token, name) {
-  const result = await call(base, 'POST', `/openapi/v1/${OMADAC_ID}/sites`, token, {
-    name,
-    region: 'United States',
-    timeZone: 'UTC',
-    scenario: 'Office',
-    deviceAccountSetting: { username: 'admin', password: 'Tr0ub4dor&3x' },
-  });
-  return result.siteId;
-}
 
 const groupBody = (name) => ({
   name,
@@ -253,12 +153,6 @@ async function requestsPerSecond(url, headers, what) {
   }
   log(`${what}: ${round(result.requests.average, 0)} req/s (${result.requests.total} requests, p50 latency ${result.latency.p50} ms)`);
   return result.requests.average;
-}
-
-function peakRssMb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-  return Number.isFinite(kb) ? kb / 1024 : null;
 }
 
 function cpuModel() {

@@ -151,5 +151,5 @@ export async function createSite(base, token, name) {
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-  return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+  return Number.isFinite(kb) ? kb / 1024 : null;
 }

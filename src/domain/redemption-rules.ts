@@ -142,6 +142,28 @@ export function trafficLimitBytes(group: StoredVoucherGroup): number | undefined
 
 // ---- the working state ----------------------------------------------------------------------------
 
+/** A session just opened: nothing reported on it yet, nothing known of where it is. */
+export function newSession(
+  opened: Pick<SessionRecord, 'id' | 'siteId' | 'voucherId' | 'groupId' | 'code' | 'clientMac' | 'authType' | 'via' | 'startedAt' | 'deadline'>,
+): Mutable<SessionRecord> {
+  return {
+    ...opened,
+    portalId: undefined,
+    nasId: undefined,
+    ssid: undefined,
+    apMac: undefined,
+    radioId: undefined,
+    clientIp: undefined,
+    endedAt: undefined,
+    endReason: undefined,
+    acctSessionId: undefined,
+    sessionTimeSec: 0,
+    inputOctets: 0,
+    outputOctets: 0,
+    lastAcctAt: undefined,
+  };
+}
+
 function sameRecord(a: object, b: object | undefined): boolean {
   if (b === undefined) return false;
   const left = a as Record<string, unknown>;
@@ -339,31 +361,20 @@ export class VoucherWork {
       }
     }
     if (closesAt !== undefined) deadline = Math.min(deadline, closesAt);
-    const session: Mutable<SessionRecord> = existing ?? {
-      id: newId(),
-      siteId: this.state.siteId,
-      voucherId: this.voucher.id,
-      groupId: group.id,
-      code: this.voucher.code,
-      clientMac: client.mac,
-      authType: 3,
-      via: context.via,
-      portalId: undefined,
-      nasId: undefined,
-      ssid: undefined,
-      apMac: undefined,
-      radioId: undefined,
-      clientIp: undefined,
-      startedAt: now,
-      deadline,
-      endedAt: undefined,
-      endReason: undefined,
-      acctSessionId: undefined,
-      sessionTimeSec: 0,
-      inputOctets: 0,
-      outputOctets: 0,
-      lastAcctAt: undefined,
-    };
+    const session: Mutable<SessionRecord> =
+      existing ??
+      newSession({
+        id: newId(),
+        siteId: this.state.siteId,
+        voucherId: this.voucher.id,
+        groupId: group.id,
+        code: this.voucher.code,
+        clientMac: client.mac,
+        authType: 3,
+        via: context.via,
+        startedAt: now,
+        deadline,
+      });
     session.deadline = deadline;
     session.via = context.via;
     session.portalId = context.portalId ?? session.portalId;

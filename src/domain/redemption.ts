@@ -4,6 +4,7 @@ import { Errors, invalidField, OmadaError } from './errors.js';
 import { bucketKey } from './rate-limiter.js';
 import {
   accountIn,
+  newSession,
   redeemIn,
   VoucherWork,
   type AccountingFigures,
@@ -244,7 +245,7 @@ export class RedemptionService {
     );
     const session: SessionRecord = existing
       ? { ...existing, deadline: Math.max(existing.deadline, deadline) }
-      : {
+      : newSession({
           id: newId(this.clock, this.random),
           siteId,
           voucherId: undefined,
@@ -253,22 +254,9 @@ export class RedemptionService {
           clientMac: mac,
           authType: 10,
           via: 'admin',
-          portalId: undefined,
-          nasId: undefined,
-          ssid: undefined,
-          apMac: undefined,
-          radioId: undefined,
-          clientIp: undefined,
           startedAt: now,
           deadline,
-          endedAt: undefined,
-          endReason: undefined,
-          acctSessionId: undefined,
-          sessionTimeSec: 0,
-          inputOctets: 0,
-          outputOctets: 0,
-          lastAcctAt: undefined,
-        };
+        });
     await this.store.redemptions.putSession(session);
     return session;
   }
