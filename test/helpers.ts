@@ -169,7 +169,7 @@ export function answer(response: LightMyRequestResponse): { status: number; body
 /** Row counts of every table that a request could write, to show a refused request wrote nothing. */
 export async function tableCounts(store: KyselyStore): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['apps', 'access_tokens', 'refresh_tokens', 'sites', 'settings', 'site_locks', 'rate_limit_profiles', 'portals', 'voucher_groups', 'voucher_group_portals', 'vouchers', 'sessions'] as const) {
+  for (const table of ['apps', 'access_tokens', 'refresh_tokens', 'sites', 'settings', 'site_locks', 'rate_limit_profiles', 'portals', 'voucher_groups', 'voucher_group_portals', 'vouchers', 'sessions', 'voucher_logos', 'voucher_print_patterns'] as const) {
     const row = await store.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '../src/domain/errors.js';
 import { mayCall, ROLES, type OperationId, type Role } from '../src/domain/permissions.js';
 import { answer, createHarness, type Harness, MINIMAL_GROUP, OMADAC_ID, tableCounts, VALID_SITE } from './helpers.js';
+import { filePart, multipart, png } from './voucher-print-support.js';
 
 /**
  * The security suite every Open API route passes. Each operation voucherd serves needs a sample
@@ -18,6 +19,10 @@ interface Sample {
    * values of the url's other placeholders; refused calls fill them with an id nothing has.
    */
   readonly prepare?: (h: Harness, siteId: string) => Promise<Record<string, string>>;
+  /** Headers the payload needs (a multipart upload's Content-Type). */
+  readonly headers?: Record<string, string>;
+  /** The Content-Type of a success that answers a file rather than the envelope (an export). */
+  readonly file?: string;
 }
 
 /** Creates a rate limit profile in `siteId` as an admin and answers its id, for the profile samples. */
@@ -76,6 +81,17 @@ async function newRecord(h: Harness, siteId: string): Promise<Record<string, str
   const list = (await h.call({ method: 'GET', url: `${hotspot}/authed-records?page=1&pageSize=1000`, token })).json()
     .result.data as { id: string; mac: string }[];
   return { clientMac, id: list.find((record) => record.mac === clientMac)!.id };
+}
+
+/** A one-pixel PNG as uploadVoucherLogo takes it (multipart/form-data, a file part). */
+const logoUpload = multipart([filePart(png(1, 1), 'logo.png', 'image/png')]);
+
+/** Uploads a logo to `siteId` as an admin and answers its id, for the getVoucherLogo sample. */
+async function newLogo(h: Harness, siteId: string): Promise<Record<string, string>> {
+  const token = await h.token('admin');
+  const url = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/hotspot/files/voucher/logos`;
+  const response = await h.call({ method: 'POST', url, token, ...logoUpload });
+  return { picId: response.json().result.id as string };
 }
 
 let names = 0;
@@ -246,6 +262,27 @@ const SAMPLES: Record<string, Sample> = {
     payload: (ids) => ({ type: 2, groupId: ids.groupId ?? 'c'.repeat(24) }),
     prepare: newGroup,
   },
+  getVoucherGroupOptions: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-group-options?page=1&pageSize=10' },
+  editVoucherGroupPattern: {
+    method: 'PATCH',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/pattern',
+    payload: () => ({ position: 1, titleSize: 14 }),
+    prepare: newGroup,
+  },
+  uploadVoucherLogo: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/files/voucher/logos',
+    payload: () => logoUpload.payload,
+    headers: logoUpload.headers,
+  },
+  getVoucherLogo: { method: 'GET', url: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/files/voucher/logos/{picId}', prepare: newLogo },
+  exportVouchersWithSiteByCloudAccess: {
+    method: 'POST',
+    url: '/openapi/v1/{omadacId}/files/hotspot/sites/{siteId}/vouchers/export',
+    payload: () => ({ format: 0, type: 0 }),
+    prepare: newGroup,
+    file: 'text/csv; charset=utf-8',
+  },
 };
 
 /** Who may call what, as CONTRACT §3 and each operation's documented permission say. */
@@ -298,6 +335,13 @@ const ALLOWED: Record<string, readonly Role[]> = {
   printVoucherGroup: ['admin', 'viewer', 'hotspot-operator'],
   printSelectedVoucherGroups: ['admin', 'viewer', 'hotspot-operator'],
   printVouchers: ['admin', 'viewer', 'hotspot-operator'],
+  // Cloud-only: the docs name no permission; reads take the print operations', writes modifyHotspotSetting's.
+  getVoucherGroupOptions: ['admin', 'viewer', 'hotspot-operator'],
+  editVoucherGroupPattern: ['admin', 'hotspot-operator'],
+  uploadVoucherLogo: ['admin', 'hotspot-operator'],
+  getVoucherLogo: ['admin', 'viewer', 'hotspot-operator'],
+  // Site Export Data Access is neither a View Only nor a hotspot permission: admins only.
+  exportVouchersWithSiteByCloudAccess: ['admin'],
 };
 
 const envelope = (def: { code: number; msg: string; status: number }) => ({
@@ -339,6 +383,7 @@ describe('security suite', () => {
       method: sample.method,
       url,
       ...(sample.payload && { payload: sample.payload(overrides.ids ?? {}) }),
+      ...(sample.headers && { headers: sample.headers }),
       ...(token !== undefined && { token }),
     });
   }
@@ -389,6 +434,11 @@ describe('security suite', () => {
     const target = operation === 'deleteSite' ? await h.createSite() : siteId;
     const ids = await SAMPLES[operation]!.prepare?.(h, target);
     const response = await request(operation, tokens.get(role), { siteId: target, ...(ids && { ids }) });
+    const file = SAMPLES[operation]!.file;
+    if (file !== undefined) {
+      expect({ status: response.statusCode, type: response.headers['content-type'] }, response.body).toEqual({ status: 200, type: file });
+      return;
+    }
     expect(answer(response)).toMatchObject({ status: 200, body: { errorCode: 0, msg: 'Success.' } });
   });
 

@@ -44,6 +44,11 @@ export const OPERATIONS = {
   cancelAuthClient: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/clients/{clientMac}/unauth', permissions: ['Site Clients Manager Modify', 'Site Hotspot Manager Modify'] },
   getHotspotStatistic: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/dashboard/statistics', permissions: ['Site Hotspot Manager View Only'] },
   modifyHotspotSetting: { method: 'PATCH', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/setting', permissions: ['Site Hotspot Manager Modify'] },
+  // The print operations below that only the cloud API's docs have (see CLOUD_ONLY_OPERATIONS) name
+  // no permission: reads take printVoucherGroup's (View Only), writes modifyHotspotSetting's (Modify).
+  uploadVoucherLogo: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/files/voucher/logos', permissions: ['Site Hotspot Manager Modify'] },
+  getVoucherLogo: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/files/voucher/logos/{picId}', permissions: ['Site Hotspot Manager View Only'] },
+  getVoucherGroupOptions: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-group-options', permissions: ['Site Hotspot Manager View Only'] },
   getGridVoucherGroups: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups', permissions: ['Site Hotspot Manager View Only'] },
   createVoucherGroup: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups', permissions: ['Site Hotspot Manager Modify'] },
   clearInvalidVouchersInSelectedGroups: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/batch/clear-invalid', permissions: ['Site Hotspot Manager Modify'] },
@@ -55,6 +60,7 @@ export const OPERATIONS = {
   deleteVoucherGroup: { method: 'DELETE', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}', permissions: ['Site Hotspot Manager Modify'] },
   clearInvalidVouchersInaGroup: { method: 'DELETE', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/clear-invalid', permissions: ['Site Hotspot Manager Modify'] },
   printVoucherGroup: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/print-unused', permissions: ['Site Hotspot Manager View Only'] },
+  editVoucherGroupPattern: { method: 'PATCH', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/voucher-groups/{groupId}/pattern', permissions: ['Site Hotspot Manager Modify'] },
   deleteVouchers: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/batch/delete', permissions: ['Site Hotspot Manager Modify'] },
   printVouchers: { method: 'POST', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/batch/print', permissions: ['Site Hotspot Manager View Only'] },
   getVoucherHistoryStatistics: { method: 'GET', path: '/openapi/v1/{omadacId}/sites/{siteId}/hotspot/vouchers/statistics/history', permissions: ['Site Hotspot Manager View Only'] },
@@ -93,6 +99,10 @@ export const CLOUD_ONLY_OPERATIONS: ReadonlySet<OperationId> = new Set<Operation
   'getVoucherHistoryStatisticsForGroup',
   'getVoucherDistributionByDurationForGroup',
   'getVoucherDistributionByPriceForGroup',
+  'getVoucherGroupOptions',
+  'editVoucherGroupPattern',
+  'uploadVoucherLogo',
+  'getVoucherLogo',
 ]);
 
 const HOTSPOT_OPERATOR: ReadonlySet<Permission> = new Set<Permission>([

@@ -5,6 +5,7 @@ import { rateLimits } from './migrations/003-rate-limits.js';
 import { groupListOrder } from './migrations/004-group-list-order.js';
 import { redemption } from './migrations/005-redemption.js';
 import { voucherStatistics } from './migrations/006-voucher-statistics.js';
+import { voucherPrint } from './migrations/007-voucher-print.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -16,6 +17,7 @@ import { KyselyRateLimitRepository } from './repositories/rate-limits.js';
 import { KyselySiteRepository } from './repositories/sites.js';
 import { KyselyTokenRepository } from './repositories/tokens.js';
 import { KyselyVoucherLifecycleRepository } from './repositories/voucher-lifecycle.js';
+import { KyselyVoucherPrintRepository } from './repositories/voucher-print.js';
 import { KyselyVoucherStatisticsRepository } from './repositories/voucher-statistics.js';
 import { KyselyVoucherRepository } from './repositories/vouchers.js';
 import type { Database } from './schema.js';
@@ -28,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-group-list-order': groupListOrder,
   '005-redemption': redemption,
   '006-voucher-statistics': voucherStatistics,
+  '007-voucher-print': voucherPrint,
 };
 
 const MIGRATION_ATTEMPTS = 5;
@@ -46,6 +49,7 @@ export class KyselyStore implements Store {
   readonly redemptions: KyselyRedemptionRepository;
   readonly voucherLifecycle: KyselyVoucherLifecycleRepository;
   readonly statistics: KyselyVoucherStatisticsRepository;
+  readonly voucherPrint: KyselyVoucherPrintRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -65,6 +69,7 @@ export class KyselyStore implements Store {
     this.redemptions = new KyselyRedemptionRepository(db, dialect);
     this.voucherLifecycle = new KyselyVoucherLifecycleRepository(db);
     this.statistics = new KyselyVoucherStatisticsRepository(db);
+    this.voucherPrint = new KyselyVoucherPrintRepository(db);
   }
 
   /**

@@ -294,6 +294,13 @@ export interface VoucherLifecycleRepository {
   unusedCodes(siteId: string, selection: GroupSelection, now: number): Promise<PrintBatch[]>;
   /** The selected vouchers' codes in order, with their group; undefined when `groupId` names no group of the site. */
   selectedCodes(siteId: string, selection: VoucherSelection & { readonly groupId: string }, now: number): Promise<PrintBatch | undefined>;
+  /** The selected groups in the order an export lists them: oldest first (creation time, then id). */
+  exportGroups(siteId: string, selection: GroupSelection, now: number): Promise<StoredVoucherGroup[]>;
+  /**
+   * The vouchers of a group in code order, `batchSize` at a time, each batch its own keyset query
+   * (codes after the last one read), so no more than one batch is held however large the group.
+   */
+  voucherBatches(groupId: string, batchSize: number): AsyncIterable<VoucherRecord[]>;
 }
 
 export interface VoucherRepository {
@@ -383,6 +390,61 @@ export interface VoucherStatisticsRepository {
   statusCounts(siteId: string, now: number, groupId?: string): Promise<StatusCount[]>;
 }
 
+/** A logo uploaded for printed vouchers, checked to be a PNG or JPEG of these dimensions. */
+export interface VoucherLogoRecord {
+  readonly id: string;
+  readonly siteId: string;
+  readonly fileName: string;
+  readonly mediaType: 'image/png' | 'image/jpeg';
+  readonly width: number;
+  readonly height: number;
+  readonly md5: string;
+  readonly bytes: Buffer;
+  readonly createdAt: number;
+}
+
+/** How a group's vouchers print (EditVoucherGroupPatternOpenApiVO as stored). */
+export interface PrintPattern {
+  /** 0 logo, 1 title, 2 neither. */
+  readonly patternType: number;
+  /** 0 left, 1 right, 2 middle. */
+  readonly position: number;
+  readonly logoId: string | undefined;
+  readonly logoSize: number;
+  readonly title: string | undefined;
+  readonly titleSize: number;
+  readonly durationEnable: boolean;
+  readonly limitEnable: boolean;
+  readonly ssidNetworkEnable: boolean;
+  readonly ssidList: readonly string[];
+  readonly networkList: readonly string[];
+}
+
+/** A voucher group as an option to pick (VoucherGroupOptionOpenApiVO). */
+export interface VoucherGroupOption {
+  readonly groupId: string;
+  readonly name: string;
+}
+
+/**
+ * Print patterns and logos. Writes run in one transaction that checks the site's lock (−33004).
+ */
+export interface VoucherPrintRepository {
+  /** The site's groups as options, newest first (as the group list orders them). */
+  groupOptions(siteId: string, page: number, pageSize: number): Promise<Page<VoucherGroupOption>>;
+  insertLogo(logo: VoucherLogoRecord, now: number): Promise<void>;
+  getLogo(siteId: string, logoId: string): Promise<VoucherLogoRecord | undefined>;
+  /** The site's newest logo with these bytes, for an upload that sends only their md5. */
+  findLogoByMd5(siteId: string, md5: string): Promise<VoucherLogoRecord | undefined>;
+  /** The patterns of these groups that were ever edited, by group id. */
+  patterns(siteId: string, groupIds: readonly string[]): Promise<Map<string, PrintPattern>>;
+  /**
+   * Writes a group's pattern (and, when given, its print comments) in one transaction; false when
+   * the group is not the site's.
+   */
+  savePattern(siteId: string, groupId: string, pattern: PrintPattern, printComments: string | undefined, now: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly settings: SettingsRepository;
@@ -397,6 +459,7 @@ export interface Store {
   readonly redemptions: RedemptionRepository;
   readonly voucherLifecycle: VoucherLifecycleRepository;
   readonly statistics: VoucherStatisticsRepository;
+  readonly voucherPrint: VoucherPrintRepository;
   migrate(): Promise<void>;
   /** Runs a trivial query; rejects when the database does not answer (readiness). */
   ping(): Promise<void>;

@@ -186,4 +186,34 @@ export interface Database {
     duration_type: number;
     created_at: number;
   };
+  /** Logos uploaded for printed vouchers, their bytes as base64 (007-voucher-print). */
+  voucher_logos: {
+    id: string;
+    site_id: string;
+    file_name: string;
+    media_type: string;
+    width: number;
+    height: number;
+    byte_size: number;
+    md5: string;
+    data: string;
+    created_at: number;
+  };
+  /** A group's print pattern, once edited; lists as JSON text. */
+  voucher_print_patterns: {
+    group_id: string;
+    site_id: string;
+    pattern_type: number;
+    position: number;
+    logo_id: string | null;
+    logo_size: number;
+    title: string | null;
+    title_size: number;
+    duration_enable: number;
+    limit_enable: number;
+    ssid_network_enable: number;
+    ssid_list: string;
+    network_list: string;
+    updated_at: number;
+  };
 }

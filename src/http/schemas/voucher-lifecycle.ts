@@ -22,17 +22,28 @@ export const SelectVouchersBody = Type.Object({
   status: Type.Optional(range(0, 2)),
 });
 
-/** VoucherBriefOpenApiVO: what a printed voucher shows. */
+/**
+ * VoucherBriefOpenApiVO: what a printed voucher shows. The limit and duration are left out when
+ * the group's print pattern does not print them; the pattern fields come once a pattern was edited.
+ */
 const VoucherBrief = Type.Object({
   code: Type.String(),
-  limitType: Type.Integer(),
+  limitType: Type.Optional(Type.Integer()),
   limitNum: Type.Optional(Type.Integer()),
-  durationType: Type.Integer(),
-  duration: Type.Integer(),
+  durationType: Type.Optional(Type.Integer()),
+  duration: Type.Optional(Type.Integer()),
   unitPrice: Type.Optional(Type.String()),
   currency: Type.Optional(Type.String()),
   validity: Type.String(),
   printComments: Type.Optional(Type.String()),
+  patternType: Type.Optional(Type.Integer()),
+  position: Type.Optional(Type.Integer()),
+  picId: Type.Optional(Type.String()),
+  logoSize: Type.Optional(Type.Integer()),
+  title: Type.Optional(Type.String()),
+  titleSize: Type.Optional(Type.Integer()),
+  ssidNameList: Type.Optional(Type.Array(Type.String())),
+  networkNameList: Type.Optional(Type.Array(Type.String())),
 });
 
 export const VoucherBriefListResponse = Envelope(Type.Array(VoucherBrief));

@@ -6,13 +6,14 @@ import type {
   SessionRecord,
   StoredVoucherGroup,
   VoucherLifecycleRepository,
+  VoucherRecord,
   VoucherSelection,
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
 import { containsIgnoringCase } from '../sql-helpers.js';
 import { toSession } from './redemptions.js';
-import { toGroup, type GroupRow } from './vouchers.js';
+import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
 
 /** Ids bound per statement: far inside SQLite's and PostgreSQL's limits on bound parameters. */
 const ID_CHUNK = 1000;
@@ -148,6 +149,31 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
     if (!conditions) return { group, codes: [] };
     const vouchers = await this.selectVouchers(this.db, conditions, selection);
     return { group, codes: vouchers.map((voucher) => voucher.code).sort(byCode) };
+  }
+
+  async exportGroups(siteId: string, selection: GroupSelection, now: number): Promise<StoredVoucherGroup[]> {
+    const ids = (await this.selectGroups(this.db, siteId, selection, now)).map((group) => group.id);
+    const groups: StoredVoucherGroup[] = [];
+    for (const chunk of chunked(ids)) {
+      const rows = await this.groupRows().where('g.id', 'in', chunk).execute();
+      groups.push(...rows.map((row) => toGroup(row as GroupRow)));
+    }
+    return groups.sort((a, b) => a.createdAt - b.createdAt || byCode(a.id, b.id));
+  }
+
+  async *voucherBatches(groupId: string, batchSize: number): AsyncGenerator<VoucherRecord[]> {
+    // Keyset over the (group_id, code) index: each batch starts after the last code read, so a
+    // batch costs the same at the end of a group as at its start, and no cursor stays open.
+    let after: string | undefined;
+    for (;;) {
+      let query = this.db.selectFrom('vouchers').selectAll().where('group_id', '=', groupId);
+      if (after !== undefined) query = query.where('code', '>', after);
+      const rows = await query.orderBy('code').limit(batchSize).execute();
+      if (rows.length === 0) return;
+      yield rows.map(toVoucher);
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1]!.code;
+    }
   }
 
   // ---- inside ------------------------------------------------------------------------------------
