@@ -10,7 +10,8 @@
 // summary and ends with one JSON line: radius_auth_rps, radius_p50_ms, radius_p99_ms, …
 //
 // Knobs (environment): BENCH_RADIUS_VOUCHERS (1000000), BENCH_RADIUS_CONCURRENCY (outstanding
-// requests, 32), BENCH_RADIUS_DURATION (seconds, 10), BENCH_RADIUS_WARMUP (seconds, 3).
+// requests, 32), BENCH_RADIUS_DURATION (seconds, 10), BENCH_RADIUS_WARMUP (seconds, 3);
+// BENCH_SERVER_NODE_ARGS adds flags to the server's node (e.g. "--cpu-prof --cpu-prof-dir=DIR").
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';

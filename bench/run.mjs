@@ -13,7 +13,8 @@
 //
 // Progress goes to stderr; stdout gets a summary and ends with one JSON line of every figure.
 // Knobs (environment): BENCH_CREATES (timed creates per case, 30), BENCH_CONNECTIONS (10),
-// BENCH_DURATION (seconds per autocannon run, 10), BENCH_WARMUP (seconds, 3).
+// BENCH_DURATION (seconds per autocannon run, 10), BENCH_WARMUP (seconds, 3); BENCH_SERVER_NODE_ARGS
+// adds flags to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +72,7 @@ async function startVoucherd() {
   const dataDir = tempDir('voucherd-bench-');
   const port = await freePort();
   const proc = start(
-    [SERVER_JS],
+    [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_JS],
     cleanEnv({
       HOST: '127.0.0.1',
       PORT: String(port),
