@@ -1,33 +1,13 @@
 import type { VoucherGroupRecord } from '../store/port.js';
+import { localParts } from './local-time.js';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const pad = (value: number | undefined) => String(value ?? 0).padStart(2, '0');
 
-/** Formatters by time zone: making one costs far more than using it, and an export formats every row. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
 /** "2026-01-15 12:00" in the site's time zone. */
 export function formatLocal(epochMs: number, timeZone: string): string {
-  const parts = formatterFor(timeZone).formatToParts(new Date(epochMs));
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+  const local = localParts(epochMs, timeZone);
+  return `${local.year}-${pad(local.month)}-${pad(local.day)} ${pad(local.hour)}:${pad(local.minute)}`;
 }
 
 /**
