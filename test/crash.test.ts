@@ -86,11 +86,11 @@ const QUERIES = {
              (select count(*) from vouchers v where v.group_id = g.id) as vouchers,
              (select count(*) from voucher_group_portals l where l.group_id = g.id) as links
            from voucher_groups g order by g.name`,
-  sites: `select s.id, s.voucher_count, (select count(*) from vouchers v where v.site_id = s.id) as vouchers from sites s`,
+  sites: `select s.id, s.voucher_count, (select count(*) from vouchers v where v.site_number = s.number) as vouchers from sites s`,
   orphanVouchers: `select count(*) as n from vouchers v where not exists (select 1 from voucher_groups g where g.id = v.group_id)`,
   orphanLinks: `select count(*) as n from voucher_group_portals l
                 where not exists (select 1 from voucher_groups g where g.id = l.group_id)`,
-  duplicateCodes: `select count(*) as n from (select site_id, code from vouchers group by site_id, code having count(*) > 1) d`,
+  duplicateCodes: `select count(*) as n from (select site_number, code from vouchers group by site_number, code having count(*) > 1) d`,
 };
 
 type Row = Record<string, unknown>;

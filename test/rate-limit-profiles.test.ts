@@ -5,6 +5,7 @@ import { cryptoRandom } from '../src/domain/clock.js';
 import { RATE_LIMIT_PROFILES_PER_SITE, RateLimitProfileService } from '../src/domain/rate-limit-profiles.js';
 import { answer, createHarness, OMADAC_ID, tableCounts, type Harness } from './helpers.js';
 import { HAVE_SPEC, responseValidators, SKIP_NOTE, SPEC_FILE, type Spec } from './spec-support.js';
+import { siteNumber } from '../src/store/sql-helpers.js';
 
 /**
  * Rate limit profiles: getRateLimitProfileList, createRateLimitProfile, modifyRateLimitProfile and
@@ -161,7 +162,7 @@ describe('rate limit profiles', () => {
     for (const [index, code] of codes.entries()) {
       await h.store.db
         .insertInto('vouchers')
-        .values({ id: `${groupId.slice(0, 16)}${index.toString(16).padStart(8, '0')}`, site_id: site, group_id: groupId, code, created_at: now })
+        .values({ id: `${groupId.slice(0, 16)}${index.toString(16).padStart(8, '0')}`, site_number: siteNumber(site), group_id: groupId, code, created_at: now })
         .execute();
     }
     return groupId;

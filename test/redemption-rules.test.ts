@@ -73,7 +73,6 @@ class Voucher {
       group: group(groupOverrides),
       voucher: {
         id: 'v'.repeat(24),
-        siteId: 's'.repeat(24),
         groupId: 'g'.repeat(24),
         code: '123456',
         createdAt: T0 - DAY,

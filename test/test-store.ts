@@ -31,14 +31,15 @@ async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): P
   }
 }
 
-export async function createTestStore(): Promise<TestStore> {
+/** `through`: migrate only up to that migration, as a database of an earlier release stands. */
+export async function createTestStore(options: { through?: string } = {}): Promise<TestStore> {
   if (TEST_DATABASE_URL) {
     const url = TEST_DATABASE_URL;
     const schema = `t_${randomBytes(8).toString('hex')}`;
     await admin(url, (client) => client.query(`create schema ${schema}`));
     const open = () => openPostgres({ url, poolSize: 5, statementTimeoutMs: 0, schema });
     const store = open();
-    await store.migrate();
+    await store.migrate(options.through);
     return {
       store,
       openAnother: open,
@@ -50,7 +51,7 @@ export async function createTestStore(): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'voucherd-test-'));
   const file = join(dir, 'voucherd.db');
   const store = openSqlite(file);
-  await store.migrate();
+  await store.migrate(options.through);
   return {
     store,
     openAnother: () => openSqlite(file),

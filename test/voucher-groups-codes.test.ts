@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers.js';
 import { allVouchers, createGroup, DIGITS, HEX_ID, LETTERS, siteCodes } from './voucher-groups-support.js';
+import { siteNumber } from '../src/store/sql-helpers.js';
 
 /**
  * The codes a create draws (CONTRACT §4): their length and alphabet per codeForm, exactly
@@ -55,7 +56,7 @@ describe('voucher codes', () => {
     const vouchers = await allVouchers(h, admin, siteId, groupId);
     expect(vouchers).toHaveLength(amount);
     expect(new Set(vouchers.map((voucher) => voucher.code)).size).toBe(amount);
-    const rows = await h.store.db.selectFrom('vouchers').select(['code', 'group_id']).where('site_id', '=', siteId).execute();
+    const rows = await h.store.db.selectFrom('vouchers').select(['code', 'group_id']).where('site_number', '=', siteNumber(siteId)).execute();
     expect(rows).toHaveLength(amount);
     expect(rows.every((row) => row.group_id === groupId)).toBe(true);
   });

@@ -26,6 +26,7 @@ import {
   VOUCHER_LIMIT,
   type Body,
 } from './voucher-groups-support.js';
+import { siteNumber } from '../src/store/sql-helpers.js';
 
 /**
  * Every error code createVoucherGroup documents, each with its exact message, and for each that
@@ -114,7 +115,7 @@ describe('createVoucherGroup error codes', () => {
       expect(answer(await postGroup(small, token, otherSiteId, group({ amount: 100 })))).toEqual(created());
       expect(answer(await postGroup(small, token, siteId, group({ amount: 40 })))).toEqual(created());
       await refused(small, () => postGroup(small, token, siteId, group({ amount: 1 })), VOUCHER_LIMIT);
-      const rows = await small.store.db.selectFrom('vouchers').select('site_id').where('site_id', '=', siteId).execute();
+      const rows = await small.store.db.selectFrom('vouchers').select('site_number').where('site_number', '=', siteNumber(siteId)).execute();
       expect(rows).toHaveLength(100);
     } finally {
       await small.close();
@@ -131,7 +132,7 @@ describe('createVoucherGroup error codes', () => {
       await refused(tiny, () => postGroup(tiny, token, siteId, binary(5)), VOUCHER_LIMIT);
       expect(answer(await postGroup(tiny, token, siteId, binary(4)))).toEqual(created());
       await refused(tiny, () => postGroup(tiny, token, siteId, binary(1)), VOUCHER_LIMIT);
-      const codes = (await tiny.store.db.selectFrom('vouchers').select('code').where('site_id', '=', siteId).execute()).map(
+      const codes = (await tiny.store.db.selectFrom('vouchers').select('code').where('site_number', '=', siteNumber(siteId)).execute()).map(
         (row) => row.code,
       );
       expect(codes).toHaveLength(64);

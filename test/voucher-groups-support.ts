@@ -24,6 +24,7 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 
 // The expected-answer builders are the sites suite's; one set serves every suite.
 import { invalid, type Expected } from './sites-support.js';
+import { siteNumber } from '../src/store/sql-helpers.js';
 
 export { invalid, malformed, success, type Expected } from './sites-support.js';
 
@@ -155,6 +156,6 @@ export async function allVouchers(h: Harness, token: string, siteId: string, gro
 
 /** Every code a site holds, straight from the store. */
 export async function siteCodes(h: Harness, siteId: string): Promise<string[]> {
-  const rows = await h.store.db.selectFrom('vouchers').select('code').where('site_id', '=', siteId).execute();
+  const rows = await h.store.db.selectFrom('vouchers').select('code').where('site_number', '=', siteNumber(siteId)).execute();
   return rows.map((row) => row.code);
 }

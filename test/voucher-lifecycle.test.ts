@@ -18,6 +18,7 @@ import {
   type Body,
   type Expected,
 } from './voucher-groups-support.js';
+import { siteNumber } from '../src/store/sql-helpers.js';
 
 /**
  * Deleting groups and vouchers, clearing expired vouchers, and the print operations
@@ -97,7 +98,7 @@ async function expectCountersConsistent(h: Harness): Promise<void> {
     const row = await h.store.db
       .selectFrom('vouchers')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('site_id', '=', site.id)
+      .where('site_number', '=', siteNumber(site.id))
       .executeTakeFirstOrThrow();
     expect(Number(site.voucher_count), `voucher_count of ${site.id}`).toBe(Number(row.n));
   }
@@ -204,7 +205,7 @@ describe('voucher deletes, clears and prints', () => {
       const bystander = await createGroup(h, admin, siteId);
       expect(answer(await remove(site, { type: 0 }))).toEqual(DONE);
       expect(await groupIdsOf(site)).toEqual([]);
-      expect(await h.store.db.selectFrom('vouchers').select('id').where('site_id', '=', site).execute()).toEqual([]);
+      expect(await h.store.db.selectFrom('vouchers').select('id').where('site_number', '=', siteNumber(site)).execute()).toEqual([]);
       expect(await stored(bystander)).toHaveLength(1);
       await expectCountersConsistent(h);
     });
@@ -853,7 +854,7 @@ describe('voucher deletes, clears and prints', () => {
         sessions: (await h.store.db.selectFrom('sessions').select('id').where('site_id', '=', id).execute()).length,
         uses: (await h.store.db.selectFrom('voucher_uses').select('id').where('site_id', '=', id).execute()).length,
         nas: (await h.store.db.selectFrom('nas_clients').select('id').where('site_id', '=', id).execute()).length,
-        vouchers: (await h.store.db.selectFrom('vouchers').select('id').where('site_id', '=', id).execute()).length,
+        vouchers: (await h.store.db.selectFrom('vouchers').select('id').where('site_number', '=', siteNumber(id)).execute()).length,
       });
       expect(await ofSite(site)).toEqual({ sessions: 1, uses: 1, nas: 1, vouchers: 2 });
       const response = await h.call({ method: 'DELETE', url: `/openapi/v1/${OMADAC_ID}/sites/${site}`, token: admin });

@@ -6,6 +6,7 @@ import { groupListOrder } from './migrations/004-group-list-order.js';
 import { redemption } from './migrations/005-redemption.js';
 import { voucherStatistics } from './migrations/006-voucher-statistics.js';
 import { voucherPrint } from './migrations/007-voucher-print.js';
+import { siteNumbers } from './migrations/008-site-numbers.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-redemption': redemption,
   '006-voucher-statistics': voucherStatistics,
   '007-voucher-print': voucherPrint,
+  '008-site-numbers': siteNumbers,
 };
 
 const MIGRATION_ATTEMPTS = 5;
@@ -73,11 +75,12 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Brings the schema up to date. Each migration runs in a transaction; when another process
-   * (a second instance, or the CLI) migrates the same database at the same moment, the loser's
-   * transaction rolls back and a retry finds the work done.
+   * Brings the schema up to date, or up to the migration named `through` (an older schema, as a
+   * database of an earlier release holds it). Each migration runs in a transaction; when another
+   * process (a second instance, or the CLI) migrates the same database at the same moment, the
+   * loser's transaction rolls back and a retry finds the work done.
    */
-  async migrate(): Promise<void> {
+  async migrate(through?: string): Promise<void> {
     const migrator = new Migrator({
       db: this.db,
       provider: { getMigrations: async () => MIGRATIONS },
@@ -85,7 +88,7 @@ export class KyselyStore implements Store {
       ...(this.dialect === 'postgres' && { migrationTableSchema: this.schema ?? 'public' }),
     });
     for (let attempt = 1; ; attempt++) {
-      const { error } = await migrator.migrateToLatest();
+      const { error } = await (through === undefined ? migrator.migrateToLatest() : migrator.migrateTo(through));
       if (!error) return;
       if (attempt >= MIGRATION_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));

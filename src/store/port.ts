@@ -190,7 +190,6 @@ export interface StoredVoucherGroup extends VoucherGroupRecord {
 
 export interface VoucherRecord {
   readonly id: string;
-  readonly siteId: string;
   readonly groupId: string;
   readonly code: string;
   readonly createdAt: number;

@@ -45,6 +45,8 @@ export interface Database {
     created_at: number;
     currency: string | null;
     voucher_count: Generated<number>;
+    /** A small integer of the site's own that vouchers name it by (008-site-numbers). */
+    number: Generated<number>;
   };
   site_locks: { site_id: string; reason: string; locked_at: number; expires_at: number };
   rate_limit_profiles: {
@@ -110,7 +112,8 @@ export interface Database {
   rate_limits: { bucket_key: string; window_start: number; hits: number };
   vouchers: {
     id: string;
-    site_id: string;
+    /** The site's `number` (008-site-numbers). */
+    site_number: number;
     group_id: string;
     code: string;
     created_at: number;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 /** SQLite and PostgreSQL report a unique-key violation differently; both mean "taken". */
@@ -46,4 +46,13 @@ export async function serializeOn(
   name: string,
 ): Promise<void> {
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+}
+
+/**
+ * The number of the site `siteId` (see 008-site-numbers), by which vouchers name their site, as a
+ * subquery: `.where('site_number', '=', siteNumber(siteId))`. `siteId` may be a prepared query's slot.
+ */
+export function siteNumber(siteId: string) {
+  return (eb: ExpressionBuilder<Database, keyof Database>) =>
+    eb.selectFrom('sites').select('sites.number').where('sites.id', '=', siteId);
 }

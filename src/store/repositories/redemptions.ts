@@ -12,7 +12,7 @@ import type {
 } from '../port.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
-import { containsIgnoringCase, type Dialect, insertionOrder, optional } from '../sql-helpers.js';
+import { containsIgnoringCase, type Dialect, insertionOrder, optional, siteNumber } from '../sql-helpers.js';
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
 
 type SessionRow = Selectable<Database['sessions']>;
@@ -143,16 +143,16 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   private draining = false;
 
   readonly #voucherByCode = new PreparedQuery((db, slot) =>
-    db.selectFrom('vouchers').selectAll().where('site_id', '=', slot<string>('site')).where('code', '=', slot<string>('code')),
+    db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('code', '=', slot<string>('code')),
   );
   readonly #voucherById = new PreparedQuery((db, slot) =>
-    db.selectFrom('vouchers').selectAll().where('site_id', '=', slot<string>('site')).where('id', '=', slot<string>('id')),
+    db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('id', '=', slot<string>('id')),
   );
   readonly #voucherByCodeForUpdate = new PreparedQuery((db, slot) =>
-    db.selectFrom('vouchers').selectAll().where('site_id', '=', slot<string>('site')).where('code', '=', slot<string>('code')).forUpdate(),
+    db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('code', '=', slot<string>('code')).forUpdate(),
   );
   readonly #voucherByIdForUpdate = new PreparedQuery((db, slot) =>
-    db.selectFrom('vouchers').selectAll().where('site_id', '=', slot<string>('site')).where('id', '=', slot<string>('id')).forUpdate(),
+    db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('id', '=', slot<string>('id')).forUpdate(),
   );
   readonly #group = new PreparedQuery((db, slot) =>
     db

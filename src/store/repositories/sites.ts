@@ -99,6 +99,8 @@ export class KyselySiteRepository implements SiteRepository {
             dst: site.dst === undefined ? null : JSON.stringify(site.dst),
             created_at: site.createdAt,
             currency: site.currency ?? null,
+            // The next number; serialized with every other site insert above.
+            number: sql<number>`(select coalesce(max(number), 0) + 1 from sites)`,
           })
           .execute();
         await trx

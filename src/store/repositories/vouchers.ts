@@ -13,12 +13,12 @@ import type {
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
 import { PreparedQuery } from '../prepared-query.js';
-import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, likeIgnoringCase, likePattern, optional } from '../sql-helpers.js';
+import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, likeIgnoringCase, likePattern, optional, siteNumber } from '../sql-helpers.js';
 
 /** Rows per INSERT: well inside SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 2500;
 /** The columns a new voucher sets, in the order its INSERT binds them; the rest take their defaults. */
-const VOUCHER_INSERT_COLUMNS = ['id', 'site_id', 'group_id', 'code', 'created_at'] as const;
+const VOUCHER_INSERT_COLUMNS = ['id', 'site_number', 'group_id', 'code', 'created_at'] as const;
 /** How many compiled voucher INSERTs (one per row count) are kept. */
 const VOUCHER_INSERT_SHAPES = 16;
 /** How many codes a create may draw in all before it calls the code space too full (−42010). */
@@ -87,7 +87,6 @@ export function toGroup(row: GroupRow): StoredVoucherGroup {
 export function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
   return {
     id: row.id,
-    siteId: row.site_id,
     groupId: row.group_id,
     code: row.code,
     createdAt: Number(row.created_at),
@@ -157,7 +156,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
           const current = await this.currencyIn(trx, group.siteId);
           if (current !== undefined && current !== group.currency) throw new OmadaError(Errors.VOUCHER_CURRENCY_CONFLICT);
         }
-        await this.claimRoom(trx, group, codes, limits.perSite);
+        const siteNumber = await this.claimRoom(trx, group, codes, limits.perSite);
         await trx.insertInto('voucher_groups').values(this.groupRow(group)).execute();
         // The statistics' creation log, which outlives the group (see 006-voucher-statistics).
         await trx.insertInto('voucher_creations').values(creationRow(group)).execute();
@@ -167,7 +166,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
             .values(group.portalIds.map((portalId) => ({ group_id: group.id, portal_id: portalId })))
             .execute();
         }
-        await this.insertVouchers(trx, group, codes);
+        await this.insertVouchers(trx, group, siteNumber, codes);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new OmadaError(Errors.DUPLICATED_VOUCHER_GROUP_NAME);
@@ -201,15 +200,19 @@ export class KyselyVoucherRepository implements VoucherRepository {
     }
   }
 
-  /** Counts the new vouchers against the site cap and the code space, or refuses with −42010. */
+  /**
+   * Counts the new vouchers against the site cap and the code space, or refuses with −42010;
+   * answers the site's number, which the new vouchers are written with.
+   */
   private async claimRoom(trx: Transaction<Database>, group: VoucherGroupRecord, codes: CodeSource, perSite: number) {
     const claimed = await trx
       .updateTable('sites')
       .set((eb) => ({ voucher_count: eb('voucher_count', '+', group.amount) }))
       .where('id', '=', group.siteId)
       .where('voucher_count', '<=', perSite - group.amount)
+      .returning('number')
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw new OmadaError(Errors.VOUCHER_LIMIT_REACHED);
+    if (!claimed) throw new OmadaError(Errors.VOUCHER_LIMIT_REACHED);
     // Codes of one length and form can only collide with codes of the same length and form.
     const { occupied } = await trx
       .selectFrom('voucher_groups')
@@ -219,6 +222,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
       .where('code_form', '=', codes.form)
       .executeTakeFirstOrThrow();
     if (Number(occupied) + group.amount > codes.space) throw new OmadaError(Errors.VOUCHER_LIMIT_REACHED);
+    return Number(claimed.number);
   }
 
   /**
@@ -226,21 +230,21 @@ export class KyselyVoucherRepository implements VoucherRepository {
    * holds is skipped by the unique index and drawn again; the draw budget bounds the work when the
    * space is nearly full.
    */
-  private async insertVouchers(trx: Transaction<Database>, group: VoucherGroupRecord, codes: CodeSource) {
+  private async insertVouchers(trx: Transaction<Database>, group: VoucherGroupRecord, siteNumber: number, codes: CodeSource) {
     const taken = new Set<string>();
     let missing = group.amount;
     while (missing > 0) {
       if (taken.size + missing > Math.min(codes.space, drawBudget(group.amount))) {
         throw new OmadaError(Errors.VOUCHER_LIMIT_REACHED);
       }
-      // In code order, the (site_id, code) and (group_id, code) indexes take the new entries in
+      // In code order, the (site_number, code) and (group_id, code) indexes take the new entries in
       // one sweep from left to right instead of at random places, each page visited once.
       const batch = codes.draw(missing, taken).sort();
       for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
         const chunk = batch.slice(start, start + INSERT_CHUNK);
         const parameters: unknown[] = [];
         // In the order of VOUCHER_INSERT_COLUMNS.
-        for (const code of chunk) parameters.push(codes.newId(), group.siteId, group.id, code, group.createdAt);
+        for (const code of chunk) parameters.push(codes.newId(), siteNumber, group.id, code, group.createdAt);
         const inserted = await trx.executeQuery(CompiledQuery.raw(this.voucherInsertSql(trx, chunk.length), parameters));
         missing -= Number(inserted.numAffectedRows ?? 0);
       }
@@ -255,14 +259,14 @@ export class KyselyVoucherRepository implements VoucherRepository {
   private voucherInsertSql(trx: Transaction<Database>, rows: number): string {
     let text = this.voucherInserts.get(rows);
     if (text === undefined) {
-      const row = { id: '', site_id: '', group_id: '', code: '', created_at: 0 } satisfies Record<
+      const row = { id: '', site_number: 0, group_id: '', code: '', created_at: 0 } satisfies Record<
         (typeof VOUCHER_INSERT_COLUMNS)[number],
         unknown
       >;
       const query = trx
         .insertInto('vouchers')
         .values(Array.from({ length: rows }, () => row))
-        .onConflict((oc) => oc.columns(['site_id', 'code']).doNothing())
+        .onConflict((oc) => oc.columns(['site_number', 'code']).doNothing())
         .compile();
       if (query.parameters.length !== rows * VOUCHER_INSERT_COLUMNS.length) {
         throw new Error('the voucher INSERT does not bind one parameter per column and row');
@@ -485,7 +489,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     const row = await this.db
       .selectFrom('vouchers')
       .selectAll()
-      .where('site_id', '=', siteId)
+      .where('site_number', '=', siteNumber(siteId))
       .where('id', '=', voucherId)
       .executeTakeFirst();
     return row && toVoucher(row);

@@ -1,0 +1,117 @@
+/**
+ * 008-site-numbers on a database an earlier release filled: every site gets its own number, every
+ * voucher keeps its site, codes stay unique per site (and only per site), and new sites and
+ * vouchers carry on from there. Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isUniqueViolation, siteNumber } from '../src/store/sql-helpers.js';
+import type { Database } from '../src/store/schema.js';
+import { createTestStore, type TestStore } from './test-store.js';
+
+const BEFORE = '007-voucher-print';
+const SITES = ['000000000001000000000000', '000000000002000000000000', '000000000003000000000000'];
+
+/** A site, a group and its vouchers as 007's schema holds them, in plain SQL. */
+async function fill(db: Kysely<Database>, siteId: string, codes: readonly string[]) {
+  await sql`insert into sites (id, name, type, region, time_zone, scenario, tag_ids, device_username, device_password,
+      support_es, support_l2, ntp_enable, ntp_servers, created_at, voucher_count)
+    values (${siteId}, ${`Site ${siteId}`}, 0, 'Germany', 'UTC', 'Office', '[]', 'admin', 'secret', 0, 0, 0, '[]', 1, ${codes.length})`.execute(db);
+  const groupId = `${siteId.slice(0, 12)}aaaaaaaaaaaa`;
+  await sql`insert into voucher_groups (id, site_id, name, amount, code_length, code_form, limit_type, duration_type, duration,
+      timing_type, rate_mode, down_enable, up_enable, traffic_enable, traffic_frequency, apply_all_portals, validity_type,
+      logout, creator_name, created_at, total_count)
+    values (${groupId}, ${siteId}, 'Group', ${codes.length}, 6, '0', 2, 0, 60, 0, 0, 0, 0, 0, 0, 1, 0, 0, 'app', 1, ${codes.length})`.execute(db);
+  for (const [index, code] of codes.entries()) {
+    const voucherId = `${siteId.slice(0, 12)}${String(index).padStart(12, '0')}`;
+    await sql`insert into vouchers (id, site_id, group_id, code, created_at) values (${voucherId}, ${siteId}, ${groupId}, ${code}, 1)`.execute(db);
+  }
+}
+
+const codesOf = async (db: Kysely<Database>, siteId: string) =>
+  (await db.selectFrom('vouchers').select('code').where('site_number', '=', siteNumber(siteId)).orderBy('code').execute()).map((row) => row.code);
+
+describe('008-site-numbers', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  it('numbers the sites of an earlier database and moves every voucher to its site by number', async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    // The same code in two sites is allowed; site 3 holds none.
+    await fill(db, SITES[1]!, ['111111', '222222']);
+    await fill(db, SITES[0]!, ['111111', '333333', '444444']);
+    await fill(db, SITES[2]!, []);
+
+    await test.store.migrate();
+
+    const sites = await db.selectFrom('sites').select(['id', 'number']).orderBy('id').execute();
+    expect(sites.map((site) => [site.id, Number(site.number)])).toEqual([
+      [SITES[0], 1],
+      [SITES[1], 2],
+      [SITES[2], 3],
+    ]);
+    expect(await codesOf(db, SITES[0]!)).toEqual(['111111', '333333', '444444']);
+    expect(await codesOf(db, SITES[1]!)).toEqual(['111111', '222222']);
+    expect(await codesOf(db, SITES[2]!)).toEqual([]);
+    const columns = await db.selectFrom('vouchers').selectAll().limit(1).executeTakeFirstOrThrow();
+    expect(Object.keys(columns)).not.toContain('site_id');
+
+    // Codes stay unique per site: a second 111111 in site 1 is refused, in site 3 (in its empty group) it is taken.
+    const insert = (siteId: string, id: string) =>
+      db
+        .insertInto('vouchers')
+        .values({ id, site_number: siteNumber(siteId), group_id: `${siteId.slice(0, 12)}aaaaaaaaaaaa`, code: '111111', created_at: 2 })
+        .execute();
+    await expect(insert(SITES[0]!, 'ffffffffffff000000000001')).rejects.toSatisfy(isUniqueViolation);
+    await insert(SITES[2]!, 'ffffffffffff000000000002');
+    expect(await codesOf(db, SITES[2]!)).toEqual(['111111']);
+  });
+
+  it('gives a new site the number after the highest, and a site deleted takes its vouchers along', async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    await fill(db, SITES[0]!, ['555555']);
+    await fill(db, SITES[1]!, ['555555', '666666']);
+    await test.store.migrate();
+
+    await db.deleteFrom('sites').where('id', '=', SITES[1]!).execute();
+    const { n } = await db.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(1);
+
+    await test.store.sites.insert(
+      {
+        id: SITES[2]!,
+        name: 'Fresh',
+        type: 0,
+        region: 'Germany',
+        timeZone: 'UTC',
+        scenario: 'Office',
+        tagIds: [],
+        longitude: undefined,
+        latitude: undefined,
+        address: undefined,
+        deviceAccount: { username: 'admin', password: 'secret' },
+        supportES: false,
+        supportL2: false,
+        ntpEnable: false,
+        ntpServers: [],
+        dst: undefined,
+        createdAt: 2,
+        currency: undefined,
+        lockedUntil: undefined,
+      },
+      10,
+      'fffffffffffffffffffffff0',
+    );
+    const fresh = await db.selectFrom('sites').select('number').where('id', '=', SITES[2]!).executeTakeFirstOrThrow();
+    // The deleted site's number is free again: nothing names it any more.
+    expect(Number(fresh.number)).toBe(2);
+    expect(await codesOf(db, SITES[2]!)).toEqual([]);
+    expect(await codesOf(db, SITES[0]!)).toEqual(['555555']);
+  });
+});
