@@ -146,14 +146,24 @@ export function trafficLimitBytes(group: StoredVoucherGroup): number | undefined
 export function newSession(
   opened: Pick<SessionRecord, 'id' | 'siteId' | 'voucherId' | 'groupId' | 'code' | 'clientMac' | 'authType' | 'via' | 'startedAt' | 'deadline'>,
 ): Mutable<SessionRecord> {
+  // Field by field, in the record's order: every session then shares one object shape.
   return {
-    ...opened,
+    id: opened.id,
+    siteId: opened.siteId,
+    voucherId: opened.voucherId,
+    groupId: opened.groupId,
+    code: opened.code,
+    clientMac: opened.clientMac,
+    authType: opened.authType,
+    via: opened.via,
     portalId: undefined,
     nasId: undefined,
     ssid: undefined,
     apMac: undefined,
     radioId: undefined,
     clientIp: undefined,
+    startedAt: opened.startedAt,
+    deadline: opened.deadline,
     endedAt: undefined,
     endReason: undefined,
     acctSessionId: undefined,
@@ -418,8 +428,11 @@ export class VoucherWork {
     return client;
   }
 
+  /** A use by `mac`, its first of the voucher when `firstUse`; call it after admit for a new client. */
   recordUse(id: string, mac: string, firstUse: boolean): void {
-    this.uses.push({ id, clientMac: mac, firstUse, usedAt: this.now });
+    // Admitted just now as the only client ever: the voucher's own first use.
+    const voucherFirst = firstUse && this.voucher.used === 1;
+    this.uses.push({ id, clientMac: mac, firstUse, voucherFirst, usedAt: this.now });
   }
 
   touchSession(session: Mutable<SessionRecord>): void {

@@ -7,6 +7,7 @@ import { redemption } from './migrations/005-redemption.js';
 import { voucherStatistics } from './migrations/006-voucher-statistics.js';
 import { voucherPrint } from './migrations/007-voucher-print.js';
 import { siteNumbers } from './migrations/008-site-numbers.js';
+import { voucherFirstUse } from './migrations/009-voucher-first-use.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-voucher-statistics': voucherStatistics,
   '007-voucher-print': voucherPrint,
   '008-site-numbers': siteNumbers,
+  '009-voucher-first-use': voucherFirstUse,
 };
 
 const MIGRATION_ATTEMPTS = 5;

@@ -645,7 +645,10 @@ export interface VoucherState {
 export interface VoucherUse {
   readonly id: string;
   readonly clientMac: string;
+  /** The client's first use of the voucher. */
   readonly firstUse: boolean;
+  /** The voucher's own first use: no client had used it before. */
+  readonly voucherFirst: boolean;
   readonly usedAt: number;
 }
 

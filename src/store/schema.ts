@@ -175,6 +175,8 @@ export interface Database {
     voucher_id: string;
     client_mac: string;
     first_use: number;
+    /** 1 on the voucher's own first use, the one statistics count (009-voucher-first-use). */
+    voucher_first: Generated<number>;
     used_at: number;
   };
   /** One row per voucher group ever created, kept when the group is deleted (statistics). */

@@ -229,6 +229,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       voucher_id: slot<string>('voucher'),
       client_mac: slot<string>('mac'),
       first_use: slot<number>('firstUse'),
+      voucher_first: slot<number>('voucherFirst'),
       used_at: slot<number>('usedAt'),
     }),
   );
@@ -387,6 +388,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
         voucher: state.voucher.id,
         mac: use.clientMac,
         firstUse: use.firstUse ? 1 : 0,
+        voucherFirst: use.voucherFirst ? 1 : 0,
         usedAt: use.usedAt,
       });
     }

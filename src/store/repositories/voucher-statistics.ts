@@ -34,26 +34,10 @@ export class KyselyVoucherStatisticsRepository implements VoucherStatisticsRepos
       .leftJoin('voucher_creations as c', 'c.group_id', 'u.group_id')
       .select(['u.group_id', 'u.used_at', 'c.unit_price', 'c.currency', 'c.duration', 'c.duration_type'])
       .where('u.site_id', '=', siteId)
-      .where('u.first_use', '=', 1)
+      // One row per voucher: its own first use (009-voucher-first-use).
+      .where('u.voucher_first', '=', 1)
       .where('u.used_at', '>=', from)
-      .where('u.used_at', '<', to)
-      // A row per client's first use: the voucher's own first use is the earliest (ties by id).
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('voucher_uses as p')
-              .select('p.id')
-              .whereRef('p.voucher_id', '=', 'u.voucher_id')
-              .where('p.first_use', '=', 1)
-              .where((eb) =>
-                eb.or([
-                  eb('p.used_at', '<', eb.ref('u.used_at')),
-                  eb.and([eb('p.used_at', '=', eb.ref('u.used_at')), eb('p.id', '<', eb.ref('u.id'))]),
-                ]),
-              ),
-          ),
-        ),
-      );
+      .where('u.used_at', '<', to);
     if (groupId !== undefined) query = query.where('u.group_id', '=', groupId);
     const rows = await query.orderBy('u.used_at').execute();
     return rows.map((row) => ({

@@ -1,7 +1,9 @@
 /**
- * 008-site-numbers on a database an earlier release filled: every site gets its own number, every
- * voucher keeps its site, codes stay unique per site (and only per site), and new sites and
- * vouchers carry on from there. Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
+ * Migrations that rewrite data, run on a database an earlier release filled. 008-site-numbers:
+ * every site gets its own number, every voucher keeps its site, codes stay unique per site (and
+ * only per site), and new sites and vouchers carry on from there. 009-voucher-first-use: of each
+ * voucher's uses, exactly its earliest is marked. Runs on SQLite, and on PostgreSQL under
+ * `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,5 +115,45 @@ describe('008-site-numbers', () => {
     expect(Number(fresh.number)).toBe(2);
     expect(await codesOf(db, SITES[2]!)).toEqual([]);
     expect(await codesOf(db, SITES[0]!)).toEqual(['555555']);
+  });
+});
+
+describe('009-voucher-first-use', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  it('marks the earliest first use of each voucher (ties by id), and only that one', async () => {
+    test = await createTestStore({ through: '008-site-numbers' });
+    const { db } = test.store;
+    await fill(db, SITES[0]!, []);
+    // [id, voucher, client's first use, used at]
+    const uses: [string, string, number, number][] = [
+      ['u01', 'v1', 1, 1000], // v1's first
+      ['u02', 'v1', 0, 900], // earlier, but a client coming back: not a first use
+      ['u03', 'v1', 1, 2000], // a second client
+      ['u05', 'v2', 1, 3000], // v2: two first uses in the same millisecond, the lower id wins
+      ['u04', 'v2', 1, 3000],
+      ['u06', 'v3', 0, 4000], // v3 never had a first use recorded
+    ];
+    for (const [id, voucher, firstUse, usedAt] of uses) {
+      await sql`insert into voucher_uses (id, site_id, group_id, voucher_id, client_mac, first_use, used_at)
+        values (${id}, ${SITES[0]!}, 'g', ${voucher}, 'AA-BB-CC-DD-EE-FF', ${firstUse}, ${usedAt})`.execute(db);
+    }
+
+    await test.store.migrate();
+
+    const rows = await db.selectFrom('voucher_uses').select(['id', 'voucher_first']).orderBy('id').execute();
+    expect(rows.map((row) => [row.id, Number(row.voucher_first)])).toEqual([
+      ['u01', 1],
+      ['u02', 0],
+      ['u03', 0],
+      ['u04', 1],
+      ['u05', 0],
+      ['u06', 0],
+    ]);
   });
 });
