@@ -1,3 +1,5 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import type { AppRecord, SiteRecord } from '../src/store/port.js';
@@ -45,6 +47,7 @@ describe(`kept reads (${BACKEND})`, () => {
     lockedUntil: undefined,
   };
   const token = (hash: string) => ({ tokenHash: hash, expiresAt: now + 60_000 });
+  const nextCallback = () => new Promise((resolve) => setImmediate(resolve));
 
   beforeEach(async () => {
     test = await createTestStore();
@@ -86,6 +89,30 @@ describe(`kept reads (${BACKEND})`, () => {
     expect((await store.sites.get(site.id))?.lockedUntil).toBe(now + 60_000);
     await other.sites.delete(site.id);
     expect(await store.sites.get(site.id)).toBeUndefined();
+  });
+
+  it.runIf(BACKEND === 'sqlite')('shows reads that share one reading a commit no connection of this process made', async () => {
+    // A connection of its own, as another process (the CLI) holds one: only data_version tells.
+    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(store.db);
+    const outside = new BetterSqlite3(rows[0]!.file);
+    try {
+      expect((await store.sites.get(site.id))?.name).toBe('Site');
+      outside.prepare('update sites set name = ? where id = ?').run('Renamed outside', site.id);
+      // A request made after that commit reaches the server in a later callback of its event loop.
+      await nextCallback();
+      // Reads asked for in the same turn of the event loop wait for one reading, taken after all of them.
+      const [first, second, caller] = await Promise.all([
+        store.sites.get(site.id),
+        store.sites.get(site.id),
+        store.tokens.findAccess('access-1'),
+      ]);
+      expect([first?.name, second?.name, caller?.app.id]).toEqual(['Renamed outside', 'Renamed outside', app.id]);
+      outside.prepare('delete from access_tokens').run();
+      await nextCallback();
+      expect(await store.tokens.findAccess('access-1')).toBeUndefined();
+    } finally {
+      outside.close();
+    }
   });
 
   it('answers rows no caller can change for the next one', async () => {

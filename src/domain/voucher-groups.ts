@@ -102,6 +102,8 @@ export function groupCounts(group: StoredVoucherGroup, now: number) {
   };
 }
 
+export type GroupCounts = ReturnType<typeof groupCounts>;
+
 /** `count` vouchers at the unit price, exact, as the string the wire carries. */
 export function amountOf(unitPrice: number | undefined, count: number): string {
   return (BigInt(unitPrice ?? 0) * BigInt(count)).toString();
@@ -259,10 +261,13 @@ export class VoucherGroupService {
     return { totalRows: page.totalRows, rows: await this.withDue(page.rows) };
   }
 
-  /** Counters as of now: in-use vouchers whose time ran out count as expired before a step writes so. */
-  private async withDue(groups: readonly StoredVoucherGroup[]): Promise<StoredVoucherGroup[]> {
+  /**
+   * Counters as of now: in-use vouchers whose time ran out count as expired before a step writes so.
+   * With none in use, `groups` itself (the same array for as long as the store keeps its rows).
+   */
+  private async withDue(groups: readonly StoredVoucherGroup[]): Promise<readonly StoredVoucherGroup[]> {
+    if (!groups.some((group) => group.inUseCount > 0)) return groups;
     const inUse = groups.filter((group) => group.inUseCount > 0).map((group) => group.id);
-    if (inUse.length === 0) return [...groups];
     const due = await this.store.redemptions.dueCounts(inUse, this.clock.now());
     return groups.map((group) => {
       const n = due.get(group.id) ?? 0;

@@ -16,8 +16,10 @@ export function mayReuseRows(query: CompiledQuery): boolean {
 
 /** Rows a backend kept for reads with `reuseRows` (see SqliteReadCache). */
 export interface KeptRows {
-  /** The rows kept for `query` if they are still exactly what the database would answer. */
-  lookup(query: CompiledQuery): readonly unknown[] | undefined;
+  /** Something to wait for before `lookup` (a reading shared with other reads), or undefined. */
+  ready(): Promise<void> | undefined;
+  /** The rows kept for `sql` with `parameters` if they are still exactly what the database would answer. */
+  lookup(sql: string, parameters: readonly unknown[]): readonly unknown[] | undefined;
 }
 
 const keptRows = new WeakMap<Kysely<Database>, KeptRows>();
@@ -28,6 +30,34 @@ const keptRows = new WeakMap<Kysely<Database>, KeptRows>();
  */
 export function answerFromKeptRows(db: Kysely<Database>, kept: KeptRows): void {
   keptRows.set(db, kept);
+}
+
+function freezeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const field of Object.values(value)) freezeDeep(field);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * `convert` for the rows of reads with `reuseRows`. A kept read answers the same frozen row
+ * objects again while the database is unchanged; each of those is converted once, and the
+ * record made of it, frozen in turn, is answered with it every time. So callers share records
+ * no caller can change. Rows not kept (read inside a transaction, or on a backend that keeps
+ * none) are not frozen, and are converted at every read.
+ */
+export function convertOnce<Row extends object, R>(convert: (row: Row) => R): (row: Row) => R {
+  const converted = new WeakMap<Row, R>();
+  return (row) => {
+    if (!Object.isFrozen(row)) return convert(row);
+    let record = converted.get(row);
+    if (record === undefined) {
+      record = freezeDeep(convert(row));
+      converted.set(row, record);
+    }
+    return record;
+  };
 }
 
 export interface PreparedQueryOptions {
@@ -70,12 +100,20 @@ export class PreparedQuery<R> {
 
   async execute(db: Kysely<Database>, values: Readonly<Record<string, unknown>>): Promise<R[]> {
     const template = this.#template ?? this.#compile(db);
-    const parameters = template.sources.map((source) => (source instanceof Slot ? values[source.name] : source.constant));
-    const query: CompiledQuery<R> = { ...(template.query as CompiledQuery<R>), parameters };
-    if (this.options.reuseRows) {
-      const kept = keptRows.get(db)?.lookup(query);
-      if (kept !== undefined) return kept as R[];
+    const { sources } = template;
+    const parameters = new Array<unknown>(sources.length);
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!;
+      parameters[i] = source instanceof Slot ? values[source.name] : source.constant;
     }
+    const kept = this.options.reuseRows ? keptRows.get(db) : undefined;
+    if (kept !== undefined) {
+      const waiting = kept.ready();
+      if (waiting !== undefined) await waiting;
+      const rows = kept.lookup(template.query.sql, parameters);
+      if (rows !== undefined) return rows as R[];
+    }
+    const query: CompiledQuery<R> = { ...(template.query as CompiledQuery<R>), parameters };
     const result = await db.executeQuery<R>(query);
     return result.rows;
   }

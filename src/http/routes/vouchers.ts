@@ -6,10 +6,12 @@ import {
   effectiveStatus,
   GROUP_AMOUNT_LIMIT,
   groupCounts,
+  type GroupCounts,
   type VoucherGroupService,
 } from '../../domain/voucher-groups.js';
 import type { Metrics } from '../../metrics.js';
 import type { SiteRecord, StoredVoucherGroup, VoucherRecord } from '../../store/port.js';
+import { AnsweredPages } from '../answered-pages.js';
 import { principal, site } from '../guard.js';
 import { firstSort } from '../query.js';
 import { EnvelopeWithoutResult, SiteParams } from '../schemas/common.js';
@@ -45,9 +47,8 @@ function rateLimitView(group: StoredVoucherGroup) {
   };
 }
 
-/** The group as VoucherGroupOpenApiVO shows it: money as strings, portals by name. */
-function groupView(group: StoredVoucherGroup, portalNames: string[], now: number) {
-  const counts = groupCounts(group, now);
+/** The group as VoucherGroupOpenApiVO shows it, with its `counts` at some moment: money as strings, portals by name. */
+function groupView(group: StoredVoucherGroup, portalNames: string[], counts: GroupCounts) {
   return {
     id: group.id,
     name: group.name,
@@ -83,6 +84,31 @@ function groupView(group: StoredVoucherGroup, portalNames: string[], now: number
     totalCount: counts.total,
     totalAmount: amountOf(group.unitPrice, counts.total),
   };
+}
+
+/** What a page of the group grid shows besides its groups' own fields. */
+interface GridShown {
+  readonly totalRows: number;
+  readonly currentPage: number;
+  readonly currentSize: number;
+  /** For each group of the page, in order. */
+  readonly portalNames: readonly string[][];
+  readonly counts: readonly GroupCounts[];
+}
+
+const sameStrings = (a: readonly string[], b: readonly string[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+const sameCounts = (a: GroupCounts, b: GroupCounts) =>
+  a.unused === b.unused && a.inUse === b.inUse && a.expired === b.expired && a.used === b.used && a.total === b.total;
+
+function sameGridShown(a: GridShown, b: GridShown): boolean {
+  return (
+    a.totalRows === b.totalRows &&
+    a.currentPage === b.currentPage &&
+    a.currentSize === b.currentSize &&
+    a.portalNames.every((names, i) => sameStrings(names, b.portalNames[i]!)) &&
+    a.counts.every((counts, i) => sameCounts(counts, b.counts[i]!))
+  );
 }
 
 function trafficLimitBytes(group: StoredVoucherGroup): number | undefined {
@@ -165,6 +191,8 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
   { groups, clock, metrics },
 ) => {
   const base = '/openapi/v1/:omadacId/sites/:siteId/hotspot';
+  /** The grid is what clients poll; see AnsweredPages. */
+  const groupPages = new AnsweredPages<StoredVoucherGroup, GridShown>(sameGridShown);
 
   app.get(
     `${base}/voucher-groups`,
@@ -172,7 +200,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
       config: { operation: 'getGridVoucherGroups' },
       schema: { params: SiteParams, querystring: ListVoucherGroupsQuery, response: { 200: VoucherGroupPageResponse } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
       const place = site(request);
       const page = await groups.list(place, {
@@ -185,15 +213,26 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
       });
       const names = await groups.portalNames(place, page.rows);
       const now = clock.now();
-      return {
+      const shown = {
+        totalRows: page.totalRows,
+        currentPage: query.page,
+        currentSize: query.pageSize,
+        portalNames: page.rows.map((group) => names.get(group.id) ?? []),
+        counts: page.rows.map((group) => groupCounts(group, now)),
+      };
+      const answered = groupPages.find(page.rows, shown);
+      if (answered !== undefined) return answered.send(reply);
+      const answer = {
         ...SUCCESS,
         result: {
-          totalRows: page.totalRows,
-          currentPage: query.page,
-          currentSize: query.pageSize,
-          data: page.rows.map((group) => groupView(group, names.get(group.id) ?? [], now)),
+          totalRows: shown.totalRows,
+          currentPage: shown.currentPage,
+          currentSize: shown.currentSize,
+          data: page.rows.map((group, i) => groupView(group, shown.portalNames[i]!, shown.counts[i]!)),
         },
       };
+      if (!groupPages.mayKeep(page.rows)) return answer;
+      return groupPages.keep(page.rows, shown, reply.serialize(answer)).send(reply);
     },
   );
 
@@ -248,7 +287,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ groups: VoucherGroupServ
       return {
         ...SUCCESS,
         result: {
-          ...groupView(group, names.get(group.id) ?? [], now),
+          ...groupView(group, names.get(group.id) ?? [], totals),
           // The plain counts follow the search; statisticsCount and the amounts do not.
           unusedCount: counts.unused,
           usedCount: counts.used,

@@ -12,7 +12,7 @@ import type {
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { PreparedQuery } from '../prepared-query.js';
+import { convertOnce, PreparedQuery } from '../prepared-query.js';
 import { containsIgnoringCase, flag, insertionOrder, isUniqueViolation, likeIgnoringCase, likePattern, optional, siteNumber } from '../sql-helpers.js';
 
 /** Rows per INSERT: well inside SQLite's and PostgreSQL's limits on bound parameters. */
@@ -83,6 +83,15 @@ export function toGroup(row: GroupRow): StoredVoucherGroup {
     },
   };
 }
+
+/**
+ * The groups of a page of the prepared group list, converted once while its rows are kept: the
+ * same frozen array for every read until the database changes (see AnsweredPages).
+ */
+const keptGroups = convertOnce((rows: readonly GroupRow[]) => rows.map(toGroup));
+
+/** The names of a site's portals from the prepared read, converted once while its rows are kept. */
+const keptNames = convertOnce((rows: readonly { name: string }[]) => rows.map((row) => row.name));
 
 export function toVoucher(row: Selectable<Database['vouchers']>): VoucherRecord {
   return {
@@ -368,7 +377,7 @@ export class KyselyVoucherRepository implements VoucherRepository {
     };
     const [counted] = await count.execute(this.db, values);
     const rows = await page.execute(this.db, values);
-    return { totalRows: Number(counted!.n), rows: rows.map((row) => toGroup(row as GroupRow)) };
+    return { totalRows: Number(counted!.n), rows: keptGroups(rows as GroupRow[]) };
   }
 
   /**
@@ -427,13 +436,12 @@ export class KyselyVoucherRepository implements VoucherRepository {
   }
 
   async portalNames(siteId: string, groups: readonly VoucherGroupRecord[]): Promise<Map<string, string[]>> {
-    const names = new Map<string, string[]>(groups.map((group) => [group.id, []]));
-    if (groups.length === 0) return names;
-    if (groups.some((group) => group.applyToAllPortals)) {
-      const all = await this.sitePortalNames.execute(this.db, { siteId });
-      for (const group of groups) if (group.applyToAllPortals) names.set(group.id, all.map((portal) => portal.name));
-    }
-    const listed = groups.filter((group) => !group.applyToAllPortals).map((group) => group.id);
+    const listed: string[] = [];
+    for (const group of groups) if (!group.applyToAllPortals) listed.push(group.id);
+    // One array, the same while the site's portals are unchanged, for every group that applies to all.
+    const allNames = listed.length < groups.length ? keptNames(await this.sitePortalNames.execute(this.db, { siteId })) : [];
+    const names = new Map<string, string[]>();
+    for (const group of groups) names.set(group.id, group.applyToAllPortals ? allNames : []);
     if (listed.length > 0) {
       const links = await this.db
         .selectFrom('voucher_group_portals as l')
