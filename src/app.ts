@@ -16,6 +16,7 @@ import { SiteService } from './domain/sites.js';
 import { TokenService } from './domain/tokens.js';
 import { registerErrorHandling, sendError } from './http/errors.js';
 import { registerGuard } from './http/guard.js';
+import { requestLogger, writesLevel } from './http/request-logger.js';
 import { registerRequestMetrics } from './http/request-metrics.js';
 import { infoRoutes } from './http/routes/info.js';
 import { opsRoutes } from './http/routes/ops.js';
@@ -101,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger,
     // voucherd writes its own request line (see onResponse) so that no query string is logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's child logger is made only when the request writes a line.
+    childLoggerFactory: requestLogger,
     bodyLimit: settings.bodyLimitBytes,
     return503OnClosing: true,
     // A request Fastify cannot even route (a URL with broken percent-encoding) still gets the envelope.
@@ -149,6 +152,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // The line is built only when it is written (LOG_LEVEL info or finer).
+    if (!writesLevel(request.log, 'info')) return;
     request.log.info(
       { method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
