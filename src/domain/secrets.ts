@@ -1,4 +1,4 @@
-import { createHash, scrypt as scryptCallback, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { hash, scrypt as scryptCallback, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import type { Random } from './clock.js';
 
 const scrypt = (secret: BinaryLike, salt: BinaryLike, keylen: number, options: ScryptOptions) =>
@@ -39,5 +39,5 @@ export async function verifySecret(secret: string, stored: string | undefined): 
  * the per-request check to one SHA-256 and one index lookup.
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
