@@ -388,7 +388,7 @@ async function invariants(url, expected) {
                                   having count(v.id) <> g.amount or g.total_count <> g.amount`)) {
       found.push(`group ${row.name} (${row.id}): ${row.vouchers} vouchers, total_count ${row.total_count}, amount ${row.amount}`);
     }
-    for (const row of await rows(`select s.id, s.voucher_count, (select count(*) from vouchers v where v.site_id = s.id) as vouchers
+    for (const row of await rows(`select s.id, s.voucher_count, (select count(*) from vouchers v where v.site_number = s.number) as vouchers
                                   from sites s`)) {
       if (Number(row.voucher_count) !== Number(row.vouchers)) {
         found.push(`site ${row.id}: voucher_count ${row.voucher_count}, ${row.vouchers} vouchers`);
@@ -397,7 +397,8 @@ async function invariants(url, expected) {
     for (const row of await rows(`select site_id, name, count(*) as n from voucher_groups group by site_id, name having count(*) > 1`)) {
       found.push(`site ${row.site_id}: ${row.n} groups named ${JSON.stringify(row.name)}`);
     }
-    for (const row of await rows(`select site_id, code, count(*) as n from vouchers group by site_id, code having count(*) > 1`)) {
+    for (const row of await rows(`select s.id as site_id, v.code, count(*) as n from vouchers v join sites s on s.number = v.site_number
+                                  group by s.id, v.code having count(*) > 1`)) {
       found.push(`site ${row.site_id}: code ${row.code} held by ${row.n} vouchers`);
     }
     const [orphans] = await rows(
