@@ -21,6 +21,11 @@ export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
  */
 let lastMs = -1;
 let sequence = 0;
+/** lastMs as the 12 hex digits ids begin with; the thousands of ids of one group share it. */
+let lastMsHex = '';
+
+/** Each byte value as two hex digits. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 function prefix(clock: Clock): string {
   let ms = clock.now();
@@ -35,8 +40,11 @@ function prefix(clock: Clock): string {
   } else {
     sequence = 0;
   }
-  lastMs = ms;
-  return ms.toString(16).padStart(12, '0') + sequence.toString(16).padStart(4, '0');
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastMsHex = ms.toString(16).padStart(12, '0');
+  }
+  return lastMsHex + HEX[sequence >>> 8]! + HEX[sequence & 0xff]!;
 }
 
 export function newId(clock: Clock, random: Random): string {
@@ -59,7 +67,7 @@ export function idSource(clock: Clock, random: Random): () => string {
       at = 0;
     }
     at += 4;
-    return prefix(clock) + pool.toString('hex', at - 4, at);
+    return prefix(clock) + HEX[pool[at - 4]!]! + HEX[pool[at - 3]!]! + HEX[pool[at - 2]!]! + HEX[pool[at - 1]!]!;
   };
 }
 
