@@ -2,8 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
-import type { AppRecord, SiteRecord } from '../src/store/port.js';
-import { BACKEND, createTestStore, type TestStore } from './test-store.js';
+import type { AppRecord } from '../src/store/port.js';
+import { BACKEND, createTestStore, siteRecord, type TestStore } from './test-store.js';
 
 /**
  * The reads every request makes (the access token, the site, a page of groups) may be answered
@@ -25,27 +25,7 @@ describe(`kept reads (${BACKEND})`, () => {
     siteScope: 'all',
     createdAt: now,
   };
-  const site: SiteRecord = {
-    id: 'b'.repeat(24),
-    name: 'Site',
-    type: 0,
-    region: 'United States',
-    timeZone: 'UTC',
-    scenario: 'Office',
-    tagIds: [],
-    longitude: undefined,
-    latitude: undefined,
-    address: undefined,
-    deviceAccount: { username: 'admin', password: 'secret' },
-    supportES: false,
-    supportL2: false,
-    ntpEnable: false,
-    ntpServers: [],
-    dst: undefined,
-    createdAt: now,
-    currency: undefined,
-    lockedUntil: undefined,
-  };
+  const site = siteRecord({ id: 'b'.repeat(24), name: 'Site', createdAt: now });
   const token = (hash: string) => ({ tokenHash: hash, expiresAt: now + 60_000 });
   const nextCallback = () => new Promise((resolve) => setImmediate(resolve));
 

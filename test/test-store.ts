@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { KyselyStore } from '../src/store/kysely-store.js';
+import type { SiteRecord } from '../src/store/port.js';
 import { openSqlite } from '../src/store/open-store.js';
 import { openPostgres } from '../src/store/postgres.js';
 
@@ -58,5 +59,28 @@ export async function createTestStore(options: { through?: string } = {}): Promi
     async dispose() {
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A site as the store writes it, for suites that make one without the Open API. */
+export function siteRecord(fields: Pick<SiteRecord, 'id' | 'name' | 'createdAt'> & Partial<SiteRecord>): SiteRecord {
+  return {
+    type: 0,
+    region: 'United States',
+    timeZone: 'UTC',
+    scenario: 'Office',
+    tagIds: [],
+    longitude: undefined,
+    latitude: undefined,
+    address: undefined,
+    deviceAccount: { username: 'admin', password: 'secret' },
+    supportES: false,
+    supportL2: false,
+    ntpEnable: false,
+    ntpServers: [],
+    dst: undefined,
+    currency: undefined,
+    lockedUntil: undefined,
+    ...fields,
   };
 }

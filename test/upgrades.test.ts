@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation, siteNumber } from '../src/store/sql-helpers.js';
 import type { Database } from '../src/store/schema.js';
-import { createTestStore, type TestStore } from './test-store.js';
+import { createTestStore, siteRecord, type TestStore } from './test-store.js';
 
 const BEFORE = '007-voucher-print';
 const SITES = ['000000000001000000000000', '000000000002000000000000', '000000000003000000000000'];
@@ -86,27 +86,7 @@ describe('008-site-numbers', () => {
     expect(Number(n)).toBe(1);
 
     await test.store.sites.insert(
-      {
-        id: SITES[2]!,
-        name: 'Fresh',
-        type: 0,
-        region: 'Germany',
-        timeZone: 'UTC',
-        scenario: 'Office',
-        tagIds: [],
-        longitude: undefined,
-        latitude: undefined,
-        address: undefined,
-        deviceAccount: { username: 'admin', password: 'secret' },
-        supportES: false,
-        supportL2: false,
-        ntpEnable: false,
-        ntpServers: [],
-        dst: undefined,
-        createdAt: 2,
-        currency: undefined,
-        lockedUntil: undefined,
-      },
+      siteRecord({ id: SITES[2]!, name: 'Fresh', createdAt: 2 }),
       10,
       'fffffffffffffffffffffff0',
     );
