@@ -78,7 +78,8 @@ export class KyselyStore implements Store {
 
   /**
    * Brings the schema up to date, or up to the migration named `through` (an older schema, as a
-   * database of an earlier release holds it). Each migration runs in a transaction; when another
+   * database of an earlier release holds it). On PostgreSQL each migration runs in a transaction
+   * (on SQLite, those that rewrite data open their own, see inOneTransaction); when another
    * process (a second instance, or the CLI) migrates the same database at the same moment, the
    * loser's transaction rolls back and a retry finds the work done.
    */

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { inOneTransaction } from './in-one-transaction.js';
 
 /**
  * Every site gets a small integer, its number, and vouchers name their site by it instead of by
@@ -9,10 +10,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  */
 export const siteNumbers: Migration = {
   async up(db: Kysely<unknown>) {
-    // PostgreSQL runs every migration in a transaction; SQLite's runner does not, and this one
-    // rewrites the vouchers table in several steps that must happen together or not at all.
-    if (db.isTransaction) await renumber(db);
-    else await db.transaction().execute(renumber);
+    await inOneTransaction(db, renumber);
   },
 };
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { inOneTransaction } from './in-one-transaction.js';
 
 /**
  * A use row says whether it is the voucher's own first use, which redemption knows when it writes
@@ -8,8 +9,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  */
 export const voucherFirstUse: Migration = {
   async up(db: Kysely<unknown>) {
-    if (db.isTransaction) await markFirstUses(db);
-    else await db.transaction().execute(markFirstUses);
+    await inOneTransaction(db, markFirstUses);
   },
 };
 
