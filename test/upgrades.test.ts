@@ -2,14 +2,15 @@
  * Migrations that rewrite data, run on a database an earlier release filled. 008-site-numbers:
  * every site gets its own number, every voucher keeps its site, codes stay unique per site (and
  * only per site), and new sites and vouchers carry on from there. 009-voucher-first-use: of each
- * voucher's uses, exactly its earliest is marked. Runs on SQLite, and on PostgreSQL under
- * `npm run test:pg`.
+ * voucher's uses, exactly its earliest is marked. 010-timed-vouchers-due: the index of vouchers
+ * that may run out keeps those with an end only, and the counts of run-out vouchers stay the same.
+ * Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation, siteNumber } from '../src/store/sql-helpers.js';
 import type { Database } from '../src/store/schema.js';
-import { createTestStore, siteRecord, type TestStore } from './test-store.js';
+import { BACKEND, createTestStore, siteRecord, type TestStore } from './test-store.js';
 
 const BEFORE = '007-voucher-print';
 const SITES = ['000000000001000000000000', '000000000002000000000000', '000000000003000000000000'];
@@ -135,5 +136,49 @@ describe('009-voucher-first-use', () => {
       ['u05', 0],
       ['u06', 0],
     ]);
+  });
+});
+
+describe('010-timed-vouchers-due', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  const indexDefinition = async (db: Kysely<Database>) => {
+    const { rows } =
+      BACKEND === 'postgres'
+        ? await sql<{ definition: string }>`select indexdef as definition from pg_indexes where indexname = 'vouchers_group_due'`.execute(db)
+        : await sql<{ definition: string }>`select sql as definition from sqlite_master where name = 'vouchers_group_due'`.execute(db);
+    return rows.map((row) => row.definition.toLowerCase().replaceAll(/["()]/g, ''));
+  };
+
+  it('keeps only vouchers in use with an end in the index, and counts the run-out ones as before', async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    await fill(db, SITES[0]!, ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD', 'EEEEEE']);
+    await test.store.migrate('009-voucher-first-use');
+    const groupId = `${SITES[0]!.slice(0, 12)}aaaaaaaaaaaa`;
+    // [code, status, expires at]: run out, runs out later, no end, unused, expired already
+    const states: [string, number, number | null][] = [
+      ['AAAAAA', 1, 1000],
+      ['BBBBBB', 1, 9000],
+      ['CCCCCC', 1, null],
+      ['DDDDDD', 0, null],
+      ['EEEEEE', 2, 500],
+    ];
+    for (const [code, status, expiresAt] of states) {
+      await db.updateTable('vouchers').set({ status, expires_at: expiresAt }).where('code', '=', code).execute();
+    }
+    const before = await test.store.redemptions.dueCounts([groupId], 5000);
+    expect([...before]).toEqual([[groupId, 1]]);
+
+    await test.store.migrate();
+
+    expect(await indexDefinition(db)).toEqual([expect.stringMatching(/where.*status = 1 and expires_at is not null/)]);
+    expect([...(await test.store.redemptions.dueCounts([groupId], 5000))]).toEqual([[groupId, 1]]);
+    expect([...(await test.store.redemptions.dueCounts([groupId], 10_000))]).toEqual([[groupId, 2]]);
   });
 });

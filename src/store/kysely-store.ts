@@ -8,6 +8,7 @@ import { voucherStatistics } from './migrations/006-voucher-statistics.js';
 import { voucherPrint } from './migrations/007-voucher-print.js';
 import { siteNumbers } from './migrations/008-site-numbers.js';
 import { voucherFirstUse } from './migrations/009-voucher-first-use.js';
+import { timedVouchersDue } from './migrations/010-timed-vouchers-due.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-voucher-print': voucherPrint,
   '008-site-numbers': siteNumbers,
   '009-voucher-first-use': voucherFirstUse,
+  '010-timed-vouchers-due': timedVouchersDue,
 };
 
 const MIGRATION_ATTEMPTS = 5;
