@@ -1,11 +1,32 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { TransactionGate } from './transaction-gate.js';
 
-/** How often the WAL is copied back into the database file. */
-const CHECKPOINT_INTERVAL_MS = 1000;
+export interface CheckpointerOptions {
+  /** How often the thread looks at the log. A look at a log with nothing to copy costs microseconds. */
+  readonly intervalMs?: number;
+  /**
+   * Once the log holds this many pages it is started over. Each start-over holds transactions for
+   * a sync of the database file (milliseconds, tens of them under heavy writes): rarely, then.
+   */
+  readonly restartPages?: number;
+  /** Before the hold, passes copy what came during the one before until that is fewer pages than this. */
+  readonly settledPages?: number;
+}
+
+const DEFAULTS: Required<CheckpointerOptions> = { intervalMs: 50, restartPages: 16_000, settledPages: 200 };
+/** The server lets transactions wait this long at most for the thread's last copy. */
+const HOLD_LIMIT_MS = 100;
 
 // Runs in the worker thread: its own connection, PASSIVE checkpoints (they never wait for, nor
 // block, the server's readers and writers), a last one when asked to stop.
+//
+// SQLite starts the log over only when a write transaction begins with every page of it copied
+// back; under steady writes that moment never comes on its own, and the log would grow until the
+// server's own automatic checkpoint (the backstop) copied and synced in the server's thread. So,
+// once the log is long and most of it copied, the thread asks the server to hold new transactions
+// (the 'hold' message), copies the last pages (a few milliseconds: little is left to sync), and
+// lets them go ('release'): the next transaction starts the log over.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
@@ -13,14 +34,44 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 100');
 const checkpoint = () => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    return db.pragma('wal_checkpoint(PASSIVE)')[0];
   } catch {
-    // busy or gone: the next turn tries again
+    return undefined; // busy or gone: the next turn tries again
   }
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
+let held;
+let stopping = false;
+let timer;
+const turn = async () => {
+  timer = undefined;
+  let pass = checkpoint();
+  if (pass && pass.log >= workerData.restartPages && !stopping) {
+    // Each pass copies (and syncs) what was written during the one before: a few passes leave
+    // the hold little to copy.
+    for (let i = 0; pass && i < 4; i++) {
+      const before = pass.log;
+      pass = checkpoint();
+      if (pass && pass.log - before < workerData.settledPages) break;
+    }
+    parentPort.postMessage('hold');
+    await new Promise((resolve) => {
+      held = resolve;
+      setTimeout(resolve, workerData.holdLimitMs / 2);
+    });
+    held = undefined;
+    checkpoint();
+    parentPort.postMessage('release');
+  }
+  if (!stopping) timer = setTimeout(turn, workerData.intervalMs);
+};
+timer = setTimeout(turn, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'held') {
+    held?.();
+    return;
+  }
+  stopping = true;
+  if (timer) clearTimeout(timer);
   checkpoint();
   db.close();
   parentPort.close();
@@ -31,20 +82,51 @@ parentPort.on('message', () => {
  * Copies SQLite's write-ahead log back into the database file from a worker thread. A checkpoint
  * writes pages all over the file and syncs it; run by the connection that commits (SQLite's
  * automatic checkpoint), it stalls the event loop for as long, and every request waiting on it —
- * a RADIUS client, whose gateway retries after a few seconds, most of all. The server's own
- * connection keeps an automatic checkpoint far larger, as a backstop should this thread stop.
+ * a RADIUS client, whose gateway retries after a few seconds, most of all. The thread keeps the
+ * log short by holding the server's new transactions (through `gate`) while it copies a log's
+ * last pages; the server's connection keeps an automatic checkpoint far larger, as a backstop
+ * should this thread stop.
  */
 export class SqliteCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  private releaseTimer: NodeJS.Timeout | undefined;
 
-  constructor(file: string, intervalMs = CHECKPOINT_INTERVAL_MS) {
+  constructor(
+    file: string,
+    private readonly gate: TransactionGate,
+    options: CheckpointerOptions = {},
+  ) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, intervalMs } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, module, ...DEFAULTS, ...options, holdLimitMs: HOLD_LIMIT_MS },
+    });
+    this.worker.on('message', (message) => (message === 'hold' ? this.hold() : this.release()));
     // A checkpoint that fails is retried next turn; a worker that dies leaves the backstop.
-    this.worker.on('error', () => {});
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('error', () => this.release());
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        this.release();
+        resolve();
+      }),
+    );
     this.worker.unref();
+  }
+
+  private hold(): void {
+    // Should the thread not answer in time, transactions go on without it.
+    // (The timer also keeps the process up while transactions wait: the thread itself is unref'd.)
+    this.releaseTimer ??= setTimeout(() => this.release(), HOLD_LIMIT_MS);
+    void this.gate.hold().then(() => {
+      if (this.gate.held) this.worker.postMessage('held');
+    });
+  }
+
+  private release(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    this.gate.release();
   }
 
   /** Asks for a last checkpoint and lets the thread end; the server's connection closes after it. */

@@ -2,6 +2,7 @@ import { CompiledQuery, SelectQueryNode, SqliteDriver, type DatabaseConnection, 
 import { isSqliteBusy } from './database-errors.js';
 import { mayReuseRows } from './prepared-query.js';
 import type { SqliteReadCache } from './sqlite-read-cache.js';
+import type { TransactionGate } from './transaction-gate.js';
 
 /** Tries of a statement that still meets SQLITE_BUSY once busy_timeout has run out. */
 export const SQLITE_BUSY_ATTEMPTS = 3;
@@ -33,16 +34,20 @@ async function retryingBusy<T>(run: () => Promise<T>): Promise<T> {
  *   transaction that holds the write lock does not meet SQLITE_BUSY.
  * - With a read cache, reads prepared with `reuseRows` outside a transaction may be answered from
  *   it, and every other statement and the end of every transaction empties it (SqliteReadCache).
+ * - With a gate, a transaction waits at its start while the checkpointer holds the gate
+ *   (TransactionGate, SqliteCheckpointer).
  */
 export class ImmediateSqliteDriver extends SqliteDriver {
   #inTransaction = false;
   #connection: DatabaseConnection | undefined;
   #retrying: DatabaseConnection | undefined;
   readonly #readCache: SqliteReadCache | undefined;
+  readonly #gate: TransactionGate | undefined;
 
-  constructor(config: SqliteDialectConfig, readCache?: SqliteReadCache) {
+  constructor(config: SqliteDialectConfig, readCache?: SqliteReadCache, gate?: TransactionGate) {
     super(config);
     this.#readCache = readCache;
+    this.#gate = gate;
   }
 
   #execute<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
@@ -79,7 +84,13 @@ export class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    await this.#gate?.enter();
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (error) {
+      this.#gate?.leave();
+      throw error;
+    }
     this.#inTransaction = true;
   }
 
@@ -89,6 +100,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
     } finally {
       this.#inTransaction = false;
       this.#readCache?.clear();
+      this.#gate?.leave();
     }
   }
 
@@ -98,6 +110,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
     } finally {
       this.#inTransaction = false;
       this.#readCache?.clear();
+      this.#gate?.leave();
     }
   }
 }
