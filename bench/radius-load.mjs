@@ -3,11 +3,15 @@
 // Message-Authenticator) for codes read from a file, `CONCURRENCY` outstanding at a time, for
 // `DURATION` seconds after `WARMUP` seconds. Each answer is matched to its request by identifier
 // and timed from send to receipt. Prints one JSON line:
-//   {"sent","accepted","rejected","lost","rps","p50_ms","p99_ms","max_ms"}
+//   {"sent","accepted","rejected","lost","exhausted","rps","p50_ms","p99_ms","max_ms"}
 // rps counts answered requests (accepts and rejects) in the measured seconds.
 //
+// The requests are encoded before the clock starts (PACKETS of them, by default enough for 12,000
+// a second), so the generator's own time goes to the socket; a slot that has sent all of its
+// packets stops and is counted as `exhausted`.
+//
 // Environment: HOST, PORT, SECRET, CODES (a file, one code a line), CONCURRENCY (64),
-// DURATION (10), WARMUP (2), TIMEOUT_MS (2000).
+// DURATION (10), WARMUP (2), TIMEOUT_MS (2000), PACKETS.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import radius from 'radius';
@@ -39,27 +43,46 @@ const socket = createSocket('udp4');
 const pending = new Map();
 const free = Array.from({ length: CONCURRENCY }, (_, i) => i);
 const latencies = [];
-const counts = { sent: 0, accepted: 0, rejected: 0, lost: 0 };
+const counts = { sent: 0, accepted: 0, rejected: 0, lost: 0, exhausted: 0 };
 let measuring = false;
 let stopping = false;
 let measuredAnswers = 0;
 
+/**
+ * The requests each slot sends, encoded before the clock starts: an outstanding request is known
+ * by its identifier, so slot i always sends identifier i, and its packets are ready to go. The
+ * generator then spends its time sending and receiving, not signing.
+ */
+const PACKETS = Number(process.env.PACKETS ?? 12_000 * (DURATION_MS + WARMUP_MS) / 1000);
+if (PACKETS > codes.length) throw new Error(`${PACKETS} requests need as many codes; CODES has ${codes.length}`);
+const PER_SLOT = Math.ceil(PACKETS / CONCURRENCY);
+const packets = Array.from({ length: CONCURRENCY }, (_, identifier) =>
+  Array.from({ length: PER_SLOT }, () =>
+    radius.encode({
+      code: 'Access-Request',
+      secret: SECRET,
+      identifier,
+      add_message_authenticator: true,
+      attributes: [
+        ['User-Name', codes[next % codes.length]],
+        ['User-Password', codes[next++ % codes.length]],
+        ['Calling-Station-Id', mac()],
+        ['NAS-IP-Address', '127.0.0.1'],
+      ],
+    }),
+  ),
+);
+const sentBySlot = new Array(CONCURRENCY).fill(0);
+
 function send() {
   if (stopping || free.length === 0) return;
   const identifier = free.pop();
-  const code = codes[next++ % codes.length];
-  const packet = radius.encode({
-    code: 'Access-Request',
-    secret: SECRET,
-    identifier,
-    add_message_authenticator: true,
-    attributes: [
-      ['User-Name', code],
-      ['User-Password', code],
-      ['Calling-Station-Id', mac()],
-      ['NAS-IP-Address', '127.0.0.1'],
-    ],
-  });
+  // Sent once each: a packet sent again would be a retransmission, answered from the server's cache.
+  if (sentBySlot[identifier] === PER_SLOT) {
+    counts.exhausted++;
+    return;
+  }
+  const packet = packets[identifier][sentBySlot[identifier]++];
   const timer = setTimeout(() => {
     pending.delete(identifier);
     counts.lost++;

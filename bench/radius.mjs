@@ -131,6 +131,7 @@ async function main() {
   const result = JSON.parse(generator.output.trim().split('\n').pop());
   const rss = peakRssMb(server.child.pid);
   await stop(server);
+  if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
   if (result.rejected > 0 || result.lost > 0) {
     throw new Error(`${result.rejected} rejected and ${result.lost} lost requests: every code sent is valid`);
   }
