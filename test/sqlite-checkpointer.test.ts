@@ -53,7 +53,11 @@ describe('SqliteCheckpointer', () => {
     dir = undefined;
   });
 
-  /** Writes `batches` transactions back to back (a turn of the event loop between them), as the server's writers do. */
+  /**
+   * Writes transactions of 20 rows back to back (a turn of the event loop between them), as the
+   * server's writers do: with the thread until the log has started over three times (a loaded
+   * machine may start the thread late; 20 seconds at most), without it `batches` of them.
+   */
   async function writeSteadily(withThread: boolean, batches: number) {
     dir = mkdtempSync(join(tmpdir(), 'voucherd-checkpointer-'));
     const file = join(dir, 'test.db');
@@ -66,40 +70,68 @@ describe('SqliteCheckpointer', () => {
     const gate = new TransactionGate();
     const checkpointer = withThread ? new SqliteCheckpointer(file, gate, { intervalMs: 5, restartPages: 200, settledPages: 50 }) : undefined;
     const insert = db.prepare('insert into t (v) values (?)');
+    const deadline = Date.now() + 20_000;
+    let written = 0;
     let mostPages = 0;
     let restarts = 0;
-    let last = 0;
-    for (let i = 0; i < batches; i++) {
+    let pages = 0;
+    while (withThread ? restarts < 3 && Date.now() < deadline : written < batches) {
       await gate.enter();
       db.transaction(() => {
         for (let j = 0; j < 20; j++) insert.run('x'.repeat(1000));
       })();
       gate.leave();
-      const pages = walPages(db);
-      if (pages < last) restarts++;
-      last = pages;
-      mostPages = Math.max(mostPages, pages);
+      written++;
+      const now = walPages(db);
+      if (now < pages) restarts++;
+      pages = now;
+      mostPages = Math.max(mostPages, now);
       await new Promise((resolve) => setImmediate(resolve));
     }
     await checkpointer?.stop();
-    const rows = db.prepare('select count(*) from t').pluck().get();
+    const rows = db.prepare('select count(*) from t').pluck().get() as number;
     db.close();
-    return { mostPages, restarts, lastPages: last, rows };
+    return { written, rows, mostPages, restarts, lastPages: pages };
   }
 
   /** Pages in the log now, from a checkpoint that does no work. */
   const walPages = (db: BetterSqlite3.Database) => (db.pragma('wal_checkpoint(NOOP)', { simple: false }) as { log: number }[])[0]!.log;
 
   it('starts the log over while transactions keep coming, so it stays short', async () => {
-    const { restarts, lastPages, rows } = await writeSteadily(true, 1500);
-    expect(rows).toBe(30_000);
-    // 1500 transactions of ~6 pages each: without the thread the log would end at ~9000 pages.
-    expect(restarts).toBeGreaterThanOrEqual(3);
-    expect(lastPages).toBeLessThan(3000);
+    const { written, rows, restarts, lastPages } = await writeSteadily(true, 0);
+    expect(rows).toBe(written * 20);
+    expect(restarts).toBe(3);
+    // Transactions of ~6 pages each: without the thread the log would hold them all.
+    expect(lastPages).toBeLessThan(Math.max(3000, written * 3));
+  });
+
+  it('lets transactions go when stopped in the middle of a hold', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'voucherd-checkpointer-'));
+    const file = join(dir, 'test.db');
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('create table t (id integer primary key, v text)');
+    const insert = db.prepare('insert into t (v) values (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 1000; i++) insert.run('x'.repeat(1000));
+    })();
+    const gate = new TransactionGate();
+    // A transaction that does not end: the thread asks for a hold that never comes.
+    await gate.enter();
+    const checkpointer = new SqliteCheckpointer(file, gate, { intervalMs: 5, restartPages: 100 });
+    for (let waited = 0; !gate.held && waited < 5000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(gate.held).toBe(true);
+    await checkpointer.stop();
+    expect(gate.held).toBe(false);
+    gate.leave();
+    expect(db.prepare('select count(*) from t').pluck().get()).toBe(1000);
+    db.close();
   });
 
   it('without it, the same writes leave the log growing', async () => {
-    const { mostPages, restarts } = await writeSteadily(false, 300);
+    const { mostPages, restarts, rows } = await writeSteadily(false, 300);
+    expect(rows).toBe(6000);
     expect(restarts).toBe(0);
     expect(mostPages).toBeGreaterThan(1500);
   });

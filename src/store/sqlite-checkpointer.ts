@@ -25,8 +25,8 @@ const HOLD_LIMIT_MS = 100;
 // back; under steady writes that moment never comes on its own, and the log would grow until the
 // server's own automatic checkpoint (the backstop) copied and synced in the server's thread. So,
 // once the log is long and most of it copied, the thread asks the server to hold new transactions
-// (the 'hold' message), copies the last pages (a few milliseconds: little is left to sync), and
-// lets them go ('release'): the next transaction starts the log over.
+// (the 'hold' message), copies the last pages (little is left to copy and sync), and lets them go
+// ('release'): the next transaction starts the log over.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
@@ -59,6 +59,8 @@ const turn = async () => {
       setTimeout(resolve, workerData.holdLimitMs / 2);
     });
     held = undefined;
+    // Asked to stop meanwhile: the connection is closed, and the server lets go as the thread ends.
+    if (stopping) return;
     checkpoint();
     parentPort.postMessage('release');
   }
