@@ -139,10 +139,27 @@ describe('Accounting-Request', () => {
     expect(await trafficUsed(voucher!.id)).toBe(1000);
   });
 
-  it('Accounting-On and Accounting-Off are acknowledged', async () => {
-    await account('Acct-Status-Type = Accounting-On, NAS-Identifier = "lobby"');
-    await account('Acct-Status-Type = Accounting-Off, NAS-Identifier = "lobby"');
-  });
+  it.each(['Accounting-On', 'Accounting-Off'])(
+    '%s ends the NAS\'s voucher sessions without a Disconnect-Request: the online place is free again',
+    async (status) => {
+      const [voucher] = await server.createVouchers(siteId, `One at a time ${status}`, { limitType: 1, limitNum: 1 });
+      const [first, second] = [nextMac(), nextMac()];
+      await login(voucher!.code, first);
+      const refused = await server.radclient('auth', `User-Name = "${voucher!.code}", User-Password = "${voucher!.code}", Calling-Station-Id = "${second}"`);
+      expect({ type: refused.type, attributes: withoutMessageAuthenticator(refused.attributes) }).toEqual({
+        type: 'Access-Reject',
+        attributes: [['Reply-Message', MESSAGES.userLimit]],
+      });
+
+      await account(`Acct-Status-Type = ${status}, NAS-Identifier = "lobby"`);
+
+      expect(await gateway.nextWithSender(300), 'no Disconnect-Request for a NAS that dropped its clients itself').toBeUndefined();
+      const records = await server.api('GET', `/sites/${siteId}/hotspot/authed-records?page=1&pageSize=100`);
+      expect((records.result.data as Record<string, unknown>[]).find((entry) => entry.mac === first)).toMatchObject({ valid: false });
+      await login(voucher!.code, second);
+      expect(await server.voucher(siteId, voucher!.id)).toMatchObject({ used: 2 });
+    },
+  );
 
   it('an unknown session is acknowledged and changes nothing', async () => {
     await account('User-Name = "00000000", Calling-Station-Id = "AA-BB-CC-DD-EE-FF", Acct-Session-Id = "nobody", Acct-Status-Type = Interim-Update, Acct-Input-Octets = 5');

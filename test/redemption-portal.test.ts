@@ -212,6 +212,47 @@ describe('accounting for a session opened at the portal', () => {
   });
 });
 
+describe('a NAS starting or stopping accounting (Accounting-On/Off)', () => {
+  it('ends its voucher sessions then, stopping usage clocks; other NASes\' sessions and admin authorizations stay', async () => {
+    const [nasA, nasB] = ['c'.repeat(24), 'd'.repeat(24)];
+    const byUsage = await voucherWith({ durationType: 1, duration: 60, timingType: 1 });
+    const elsewhere = await voucherWith({});
+    const [client, other, admitted] = [nextMac(), nextMac(), nextMac()];
+    const redeem = (code: string, clientMac: string, nasId: string) =>
+      h.app.redemption.redeem({ siteId, code, clientMac, via: 'radius', nasId });
+    expect((await redeem(byUsage.code, client, nasA)).ok).toBe(true);
+    expect((await redeem(elsewhere.code, other, nasB)).ok).toBe(true);
+    await h.app.redemption.authorize(siteId, admitted);
+    // The admitted client's Accounting-Start names the NAS on its authorization.
+    const adminStart = await h.app.redemption.account({
+      siteId,
+      nasId: nasA,
+      kind: 'start',
+      acctSessionId: 'admin-acct-1',
+      code: undefined,
+      clientMac: admitted,
+      sessionTimeSec: undefined,
+      inputOctets: undefined,
+      outputOctets: undefined,
+      clientIp: undefined,
+    });
+    expect(adminStart).toEqual({ known: true, ended: false });
+
+    h.clock.advance(10 * MIN);
+    const restartedAt = h.clock.now();
+    expect(await h.app.redemption.endSessionsOfNas(siteId, nasA)).toBe(1);
+    expect(await h.app.redemption.endSessionsOfNas(siteId, nasA)).toBe(0);
+    h.clock.advance(5 * MIN);
+
+    const detail = (await h.call({ method: 'GET', url: groupUrl(siteId, byUsage.groupId), token })).json().result;
+    expect(detail.data[0]).toMatchObject({ status: 1, timeUsedSec: 600, timeLeftSec: 3000 });
+    const open = async (mac: string) => (await h.app.redemption.list(siteId, { page: 1, pageSize: 100, searchKey: mac })).rows;
+    expect((await open(client)).map((s) => [s.endedAt, s.endReason])).toEqual([[restartedAt, 'nas-restart']]);
+    expect((await open(other)).map((s) => s.endedAt)).toEqual([undefined]);
+    expect((await open(admitted)).map((s) => s.endedAt)).toEqual([undefined]);
+  });
+});
+
 describe('POST /portal/logout', () => {
   it('ends the session where the group allows it, freeing an online slot', async () => {
     const voucher = await voucherWith({ limitType: 1, limitNum: 1, logout: true });

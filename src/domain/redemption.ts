@@ -199,6 +199,21 @@ export class RedemptionService {
     return count;
   }
 
+  /**
+   * A NAS saying it started or stopped accounting (Accounting-On/Off, as it boots or shuts down)
+   * has dropped its clients: their voucher sessions end now, which stops usage clocks and frees
+   * online places, and a client coming back signs in anew. The NAS is not told (it holds none of
+   * them); an admin's authorization of a client is not a session of the NAS and stays. Answers
+   * how many ended.
+   */
+  async endSessionsOfNas(siteId: string, nasId: string): Promise<number> {
+    let count = 0;
+    for (const session of await this.store.redemptions.openVoucherSessionsOfNas(siteId, nasId)) {
+      if (await this.endSession(session, 'nas-restart', false, false)) count++;
+    }
+    return count;
+  }
+
   /** Ends a session (an admin's disconnect); the gateway is told to drop it. */
   async disconnect(siteId: string, id: string): Promise<void> {
     const session = await this.store.redemptions.getSession(siteId, id);
@@ -274,8 +289,13 @@ export class RedemptionService {
 
   // ---- inside ------------------------------------------------------------------------------------
 
-  /** Ends one session; answers whether it was still open. */
-  private async endSession(session: SessionRecord, reason: 'logout' | 'admin', onlyWhereAllowed: boolean): Promise<boolean> {
+  /** Ends one session, telling its gateway unless `tellGateway` is false; answers whether it was still open. */
+  private async endSession(
+    session: SessionRecord,
+    reason: 'logout' | 'admin' | 'nas-restart',
+    onlyWhereAllowed: boolean,
+    tellGateway = true,
+  ): Promise<boolean> {
     const now = this.clock.now();
     if (session.voucherId === undefined) {
       if (session.endedAt !== undefined) return false;
@@ -291,7 +311,7 @@ export class RedemptionService {
       const own = work.session(session.id);
       if (!own || own.endedAt !== undefined) return { change: work.change(), result: false };
       if (onlyWhereAllowed && !work.group.logout) throw new OmadaError(Errors.PORTAL_LOGOUT_FORBIDDEN);
-      work.end(own, now, reason, true);
+      work.end(own, now, reason, tellGateway);
       endedNow.push(...work.ended);
       return { change: work.change(), result: true };
     });

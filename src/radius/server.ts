@@ -25,7 +25,7 @@ import {
 } from './packet.js';
 
 /** What the RADIUS front door needs of the redemption engine. */
-export type RedemptionEngine = Pick<RedemptionService, 'redeem' | 'account' | 'onSessionEnded'>;
+export type RedemptionEngine = Pick<RedemptionService, 'redeem' | 'account' | 'endSessionsOfNas' | 'onSessionEnded'>;
 
 export interface RadiusSettings {
   /** The address to listen on (HOST). */
@@ -348,9 +348,15 @@ export class RadiusServer {
   private async account(incoming: Incoming, attributes: DecodedPacket['attributes']): Promise<void> {
     const { nas } = incoming;
     const status = first(attributes['Acct-Status-Type']);
+    // The NAS (re)starting or stopping accounting: the clients it had are gone with their sessions.
+    if (status === 'Accounting-On' || status === 'Accounting-Off') {
+      const ended = await this.deps.redemption.endSessionsOfNas(nas.siteId, nas.id);
+      this.deps.logger.info({ nas: nas.id, status, ended }, 'radius: the NAS started or stopped accounting; its sessions ended');
+      return;
+    }
     const kind = status === 'Start' ? 'start' : status === 'Interim-Update' ? 'interim' : status === 'Stop' ? 'stop' : undefined;
     const sessionId = text(first(attributes['Acct-Session-Id']));
-    // Accounting-On/Off and the rest are acknowledged and otherwise ignored.
+    // Other status types are acknowledged and otherwise ignored.
     if (kind === undefined || sessionId === undefined || sessionId === '') return;
     const octets = (name: 'Input' | 'Output') => {
       const low = integer(first(attributes[`Acct-${name}-Octets`]));

@@ -700,6 +700,8 @@ export interface RedemptionRepository {
   findByAcctSessionId(nasId: string, acctSessionId: string): Promise<SessionRecord | undefined>;
   /** The sessions of a client in a site that have not ended. */
   openSessionsOf(siteId: string, clientMac: string): Promise<SessionRecord[]>;
+  /** The voucher sessions through a NAS of the site that have not ended. */
+  openVoucherSessionsOfNas(siteId: string, nasId: string): Promise<SessionRecord[]>;
   /** Inserts or replaces a session that holds no voucher (an admin's authorization). */
   putSession(session: SessionRecord): Promise<void>;
   listSessions(siteId: string, query: SessionQuery): Promise<Page<SessionRecord>>;

@@ -429,6 +429,22 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     return rows.map(toSession);
   }
 
+  async openVoucherSessionsOfNas(siteId: string, nasId: string): Promise<SessionRecord[]> {
+    // Read when a NAS starts or stops accounting, rarely: the site's sessions are searched, and
+    // no index on the NAS is written at every redemption for it.
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('nas_id', '=', nasId)
+      .where('ended_at', 'is', null)
+      .where('voucher_id', 'is not', null)
+      .orderBy('started_at')
+      .orderBy(insertionOrder('sessions'))
+      .execute();
+    return rows.map(toSession);
+  }
+
   async putSession(session: SessionRecord): Promise<void> {
     await this.upsertSession(this.db, session);
   }
