@@ -20,9 +20,6 @@ import {
   accessToken,
   BIN_JS,
   call,
-  CLIENT_ID,
-  CLIENT_SECRET,
-  cleanEnv,
   cleanup,
   createSite,
   freePort,
@@ -30,9 +27,11 @@ import {
   log,
   OMADAC_ID,
   peakRssMb,
+  positive,
   ROOT,
-  SERVER_JS,
+  serverEnv,
   start,
+  startServer,
   stop,
   tempDir,
   waitFor,
@@ -45,12 +44,6 @@ const DURATION_S = positive('BENCH_RADIUS_DURATION', 10);
 const WARMUP_S = positive('BENCH_RADIUS_WARMUP', 3);
 const NAS_SECRET = 'bench-radius-secret';
 const DEADLINE_MS = 15 * 60 * 1000;
-
-function positive(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 const deadline = setTimeout(() => {
   log('the run took too long; stopping');
@@ -65,19 +58,14 @@ async function main() {
   const port = await freePort();
   const authPort = await freeUdpPort();
   const acctPort = await freeUdpPort();
-  const env = cleanEnv({
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    OMADAC_ID,
-    BOOTSTRAP_CLIENT_ID: CLIENT_ID,
-    BOOTSTRAP_CLIENT_SECRET: CLIENT_SECRET,
+  const env = serverEnv({
+    port,
+    dataDir,
     VOUCHER_LIMIT_PER_SITE: '10000000',
-    LOG_LEVEL: 'warn',
     RADIUS_AUTH_PORT: String(authPort),
     RADIUS_ACCT_PORT: String(acctPort),
   });
-  const server = start([...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_JS], env);
+  const server = startServer(env);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(server, async () => (await fetch(`${base}/api/info`)).status === 200, 'voucherd');
 

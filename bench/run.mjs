@@ -22,8 +22,6 @@ import autocannon from 'autocannon';
 import {
   accessToken,
   call,
-  CLIENT_ID,
-  CLIENT_SECRET,
   cleanEnv,
   cleanup,
   createSite,
@@ -31,10 +29,13 @@ import {
   log,
   OMADAC_ID,
   peakRssMb,
+  positive,
   ROOT,
   round,
   SERVER_JS,
+  serverEnv,
   start,
+  startServer,
   stop,
   tempDir,
   waitFor,
@@ -53,13 +54,6 @@ const PREFILL = PREFILL_GROUPS * GROUP_SIZE;
 /** The whole run is bounded; past this every child is killed and the run fails. */
 const DEADLINE_MS = 10 * 60 * 1000;
 
-
-function positive(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
 /** p50 as the floor computes it (the upper median), with min and max. */
 function summary(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -71,24 +65,8 @@ function summary(times) {
 async function startVoucherd() {
   const dataDir = tempDir('voucherd-bench-');
   const port = await freePort();
-  const proc = start(
-    [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_JS],
-    cleanEnv({
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      OMADAC_ID,
-      BOOTSTRAP_CLIENT_ID: CLIENT_ID,
-      BOOTSTRAP_CLIENT_SECRET: CLIENT_SECRET,
-      // 200,000 prefilled plus the timed creates, on one site: far above the default cap.
-      VOUCHER_LIMIT_PER_SITE: '10000000',
-      // Request lines are info; at warn the measurement is of the server, not of its logging.
-      LOG_LEVEL: 'warn',
-      // RADIUS is not measured here (bench/radius.mjs is), and 1812/1813 may be taken.
-      RADIUS_AUTH_PORT: '0',
-      RADIUS_ACCT_PORT: '0',
-    }),
-  );
+  // 200,000 prefilled plus the timed creates, on one site: far above the default cap.
+  const proc = startServer(serverEnv({ port, dataDir, VOUCHER_LIMIT_PER_SITE: '10000000' }));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(proc, async () => (await fetch(`${base}/api/info`)).status === 200, 'voucherd');
   return { proc, base };

@@ -25,16 +25,30 @@
 // failed. Knobs: SOAK_DURATION (s, 30), SOAK_CLIENTS (16), SOAK_SITES (4).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  cleanup,
+  freePort,
+  OMADAC_ID,
+  positive,
+  ROOT,
+  round,
+  SERVER_JS,
+  serverEnv,
+  sleep,
+  start,
+  tempDir,
+  track,
+  waitFor,
+} from './support.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_JS = join(ROOT, 'dist', 'server.js');
 const WITH_POSTGRES = join(ROOT, 'scripts', 'with-postgres.sh');
 
 const DURATION_S = positive('SOAK_DURATION', 30);
@@ -45,10 +59,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Past this the run gives up: every child is killed and the run fails. */
 const DEADLINE_MS = (DURATION_S + 180) * 1000;
 
-const OMADAC_ID = '50a450a450a450a450a450a450a450a4';
-const CLIENT_ID = 'soak-client';
-const CLIENT_SECRET = 'soak-secret-not-for-production';
-
 const OPERATIONS = [
   ['create', 0.2],
   ['create_dup', 0.03],
@@ -57,15 +67,7 @@ const OPERATIONS = [
   ['list_sites', 0.15],
 ];
 
-function positive(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
 const log = (line) => process.stderr.write(`soak: ${line}\n`);
-const round = (x, places = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** places) / 10 ** places);
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
 
@@ -91,11 +93,7 @@ async function underThrowawayPostgres() {
     return 0;
   }
   log('DATABASE_URL is unset: starting a throwaway PostgreSQL with scripts/with-postgres.sh');
-  const child = spawn('bash', [WITH_POSTGRES, process.execPath, fileURLToPath(import.meta.url)], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  children.add(child);
+  const child = track(spawn('bash', [WITH_POSTGRES, process.execPath, fileURLToPath(import.meta.url)], { cwd: ROOT, stdio: 'inherit' }));
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
@@ -131,82 +129,12 @@ async function dropDatabase(url, name) {
 
 // ---- child processes -----------------------------------------------------------------------------
 
-const children = new Set();
-const tempDirs = [];
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
-
-/** The environment without voucherd's own variables, so the caller's settings cannot leak in. */
-function cleanEnv(extra) {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|PG_|OMADAC_ID|BOOTSTRAP_|ACCESS_TOKEN_|REFRESH_TOKEN_|VOUCHER_LIMIT_|SITE_LIMIT|RADIUS_|LOG_LEVEL|BODY_LIMIT_|TOKEN_RATE_)/.test(name)) {
-      delete env[name];
-    }
-  }
-  return { ...env, ...extra };
-}
-
 async function startInstance(label, databaseUrl) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voucherd-soak-'));
-  tempDirs.push(dataDir);
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_JS], {
-    cwd: ROOT,
-    env: cleanEnv({
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      OMADAC_ID,
-      BOOTSTRAP_CLIENT_ID: CLIENT_ID,
-      BOOTSTRAP_CLIENT_SECRET: CLIENT_SECRET,
-      LOG_LEVEL: 'warn',
-      // Two instances on one machine cannot both have 1812/1813; RADIUS is not measured here.
-      RADIUS_AUTH_PORT: '0',
-      RADIUS_ACCT_PORT: '0',
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const instance = {
-    label,
-    port,
-    child,
-    output: '',
-    exited: null,
-    agent: new http.Agent({ keepAlive: true, maxSockets: CLIENTS }),
-    requests: 0,
-  };
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (instance.output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (instance.output += chunk));
-  instance.exit = new Promise((done) =>
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      instance.exited = { code, signal };
-      done(instance.exited);
-    }),
-  );
-  children.add(child);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (instance.exited) throw new Error(`voucherd ${label} exited (${JSON.stringify(instance.exited)}):\n${instance.output}`);
-    if (Date.now() > deadline) throw new Error(`voucherd ${label} was not ready within 30 s:\n${instance.output}`);
-    try {
-      if ((await send(instance, 'GET', '/api/info')).status === 200) return instance;
-    } catch {
-      // not listening yet
-    }
-    await sleep(25);
-  }
+  const proc = start([SERVER_JS], serverEnv({ port, dataDir: tempDir('voucherd-soak-'), DATABASE_URL: databaseUrl }));
+  const instance = Object.assign(proc, { label, port, agent: new http.Agent({ keepAlive: true, maxSockets: CLIENTS }), requests: 0 });
+  await waitFor(instance, async () => (await send(instance, 'GET', '/api/info')).status === 200, `voucherd ${label}`);
+  return instance;
 }
 
 /** SIGTERM, and the exit it ends with (SIGKILL after 15 s). */
@@ -218,11 +146,6 @@ async function stopInstance(instance) {
   const exit = await instance.exit;
   clearTimeout(timer);
   return exit;
-}
-
-function cleanup() {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 // ---- HTTP ----------------------------------------------------------------------------------------

@@ -17,26 +17,67 @@ export const CLIENT_SECRET = 'bench-secret-not-for-production';
 
 export const log = (line) => process.stderr.write(`bench: ${line}\n`);
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-export const round = (x, places = 2) => (x === null ? null : Math.round(x * 10 ** places) / 10 ** places);
+export const round = (x, places = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** places) / 10 ** places);
+
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset. */
+export function positive(name, fallback) {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
 
 const children = new Set();
 const tempDirs = [];
 
+/** Kills `child` with the run (cleanup) should it still be running then. */
+export function track(child) {
+  children.add(child);
+  child.once('close', () => children.delete(child));
+  return child;
+}
+
 /** Starts `node args…`, collecting its output; `exit` settles when it ends. */
 export function start(args, env) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const proc = { child, output: '', exited: null };
   child.stdout.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk) => (proc.output += chunk));
   proc.exit = new Promise((done) =>
     child.once('close', (code, signal) => {
-      children.delete(child);
       proc.exited = { code, signal };
       done(proc.exited);
     }),
   );
-  children.add(child);
   return proc;
+}
+
+/**
+ * Starts `node dist/server.js` on 127.0.0.1:`port` with `env` (see serverEnv), with
+ * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") given to its node.
+ */
+export function startServer(env) {
+  return start([...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), SERVER_JS], env);
+}
+
+/**
+ * A voucherd's environment for a measurement: on 127.0.0.1:`port` with its data in `dataDir`,
+ * the bench's app, request lines off (at warn the measurement is of the server, not of its
+ * logging), and RADIUS off (1812/1813 may be taken, and two instances cannot share them) unless
+ * `extra` gives its ports; `extra` adds or overrides the rest.
+ */
+export function serverEnv({ port, dataDir, ...extra }) {
+  return cleanEnv({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    OMADAC_ID,
+    BOOTSTRAP_CLIENT_ID: CLIENT_ID,
+    BOOTSTRAP_CLIENT_SECRET: CLIENT_SECRET,
+    LOG_LEVEL: 'warn',
+    RADIUS_AUTH_PORT: '0',
+    RADIUS_ACCT_PORT: '0',
+    ...extra,
+  });
 }
 
 export async function stop(proc) {
@@ -101,7 +142,7 @@ export async function waitFor(proc, ready, what) {
 export function cleanEnv(extra) {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|OMADAC_ID|BOOTSTRAP_|ACCESS_TOKEN_|REFRESH_TOKEN_|VOUCHER_LIMIT_|SITE_LIMIT|RADIUS_|REDEEM_|LOG_LEVEL|BODY_LIMIT_)/.test(name)) {
+    if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|PG_|OMADAC_ID|BOOTSTRAP_|ACCESS_TOKEN_|REFRESH_TOKEN_|VOUCHER_LIMIT_|SITE_LIMIT|RADIUS_|REDEEM_|LOG_LEVEL|BODY_LIMIT_|TOKEN_RATE_)/.test(name)) {
       delete env[name];
     }
   }
