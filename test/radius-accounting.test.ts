@@ -109,6 +109,20 @@ describe('Accounting-Request', () => {
     expect(record).toMatchObject({ mac, voucherCode: voucher!.code, ip: '10.0.0.5', upload: 3000, download: 2 ** 32 + 10, valid: false });
   });
 
+  it('the Class of the Access-Accept names the session: accounting without a user name finds it among the client\'s sessions', async () => {
+    const [first, second] = await server.createVouchers(siteId, 'Two for one client', { amount: 2 });
+    const mac = nextMac();
+    await login(first!.code, mac);
+    const reply = await server.radclient('auth', `User-Name = "${second!.code}", User-Password = "${second!.code}", Calling-Station-Id = "${mac}"`);
+    const sessionClass = reply.attributes.find(([name]) => name === 'Class')?.[1];
+    expect(sessionClass, reply.output).toMatch(/^0x[0-9a-f]{48}$/);
+
+    const common = `Calling-Station-Id = "${mac}", Acct-Session-Id = "class-1", Class = ${sessionClass}`;
+    await account(`${common}, Acct-Status-Type = Start`);
+    await account(`${common}, Acct-Status-Type = Interim-Update, Acct-Input-Octets = 700, Acct-Output-Octets = 300`);
+    expect([await trafficUsed(first!.id), await trafficUsed(second!.id)]).toEqual([0, 1000]);
+  });
+
   it('a retransmitted Stop is answered again from memory and counted once; a repeated Stop changes nothing', async () => {
     const [voucher] = await server.createVouchers(siteId, 'Repeated');
     const mac = nextMac();

@@ -34,6 +34,11 @@ async function auth(attributes: string, options?: { secret?: string }) {
 }
 
 const rejected = (message: string) => ({ type: 'Access-Reject', attributes: [['Reply-Message', message]] });
+/** Class as radclient prints it: the session's 24-character id, in hex. */
+const SESSION_CLASS = ['Class', expect.stringMatching(/^0x(3[0-9]|6[1-6]){24}$/)];
+/** The session id a Class names. */
+const sessionOf = (attributes: [string, string][]) =>
+  Buffer.from(attributes.find(([name]) => name === 'Class')![1].slice(2), 'hex').toString('latin1');
 const answer = ({ type, attributes }: { type: string | undefined; attributes: [string, string][] }) => ({ type, attributes });
 
 beforeAll(async () => {
@@ -62,6 +67,7 @@ describe('Access-Accept', () => {
       type: 'Access-Accept',
       attributes: [
         ['Session-Timeout', '3600'],
+        SESSION_CLASS,
         ['Acct-Interim-Interval', '60'],
         ['WISPr-Bandwidth-Max-Up', '512000'],
         ['WISPr-Bandwidth-Max-Down', '2048000'],
@@ -73,6 +79,9 @@ describe('Access-Accept', () => {
       ],
     });
     expect(await server.voucher(siteId, voucher!.id)).toMatchObject({ code: voucher!.code, used: 1 });
+    const records = await server.api('GET', `/sites/${siteId}/hotspot/authed-records?page=1&pageSize=100`);
+    const record = (records.result.data as { id: string; voucherCode: string }[]).find((entry) => entry.voucherCode === voucher!.code);
+    expect(sessionOf(reply.attributes)).toBe(record!.id);
   });
 
   it('traffic past 4 GiB is split into the low 32 bits and gigawords; an unlimited direction reads 0 for MikroTik and is left out for WISPr', async () => {
@@ -88,6 +97,7 @@ describe('Access-Accept', () => {
       type: 'Access-Accept',
       attributes: [
         ['Session-Timeout', '3600'],
+        SESSION_CLASS,
         ['Acct-Interim-Interval', '60'],
         ['WISPr-Bandwidth-Max-Down', '10240000'],
         ['Mikrotik-Rate-Limit', '0k/10240k'],
@@ -106,6 +116,7 @@ describe('Access-Accept', () => {
       type: 'Access-Accept',
       attributes: [
         ['Session-Timeout', '5400'],
+        SESSION_CLASS,
         ['Acct-Interim-Interval', '60'],
       ],
     });
@@ -115,7 +126,7 @@ describe('Access-Accept', () => {
     const [chapVoucher, papVoucher] = await server.createVouchers(siteId, 'Letters', { amount: 2, codeForm: [1] });
     const lower = chapVoucher!.code.toLowerCase();
     const chap = await auth(`User-Name = "${lower}", CHAP-Password = "${lower}", Calling-Station-Id = "${nextMac()}"`);
-    expect(answer(chap), chap.output).toEqual({ type: 'Access-Accept', attributes: [['Session-Timeout', '3600'], ['Acct-Interim-Interval', '60']] });
+    expect(answer(chap), chap.output).toEqual({ type: 'Access-Accept', attributes: [['Session-Timeout', '3600'], SESSION_CLASS, ['Acct-Interim-Interval', '60']] });
     const upperChap = await auth(`User-Name = "${lower}", CHAP-Password = "${chapVoucher!.code}", Calling-Station-Id = "${nextMac()}"`);
     expect(upperChap.type, upperChap.output).toBe('Access-Accept');
 
@@ -128,10 +139,13 @@ describe('Access-Accept', () => {
   it('the same client asking again is let in again, with the time it has left', async () => {
     const [voucher] = await server.createVouchers(siteId, 'Twice', { limitType: 0, limitNum: 1 });
     const mac = nextMac();
-    expect((await auth(pap(voucher!.code, mac))).type).toBe('Access-Accept');
+    const first = await auth(pap(voucher!.code, mac));
+    expect(first.type).toBe('Access-Accept');
     const again = await auth(pap(voucher!.code, mac.replaceAll('-', ':').toLowerCase()));
     expect(again.type, again.output).toBe('Access-Accept');
     expect(Number(again.attributes.find(([name]) => name === 'Session-Timeout')![1])).toBeLessThanOrEqual(3600);
+    // Its live session, refreshed: the same Class.
+    expect(sessionOf(again.attributes)).toBe(sessionOf(first.attributes));
   });
 
   it('Status-Server (RFC 5997) is answered on both ports', async () => {

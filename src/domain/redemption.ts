@@ -47,6 +47,8 @@ export interface AccountingRequest extends AccountingFigures {
   /** User-Name: the code the session was opened with. */
   readonly code: string | undefined;
   readonly clientMac: string | undefined;
+  /** The session's id as the Access-Accept's Class gave it to the gateway, when it sends it back. */
+  readonly sessionId?: string | undefined;
 }
 
 /** What a captive portal page posts to /portal/auth. */
@@ -324,10 +326,15 @@ export class RedemptionService {
   }
 
   private async sessionFor(request: AccountingRequest): Promise<SessionRecord | undefined> {
+    const mac = request.clientMac === undefined ? undefined : (normalizeMac(request.clientMac) ?? request.clientMac.toUpperCase());
+    // The Class of the Access-Accept names the session exactly: of this site, and of this client.
+    if (request.sessionId !== undefined) {
+      const named = await this.store.redemptions.getSession(request.siteId, request.sessionId);
+      if (named && (mac === undefined || named.clientMac === mac)) return named;
+    }
     const byId = await this.store.redemptions.findByAcctSessionId(request.nasId, request.acctSessionId);
     if (byId) return byId;
-    if (request.clientMac === undefined) return undefined;
-    const mac = normalizeMac(request.clientMac) ?? request.clientMac.toUpperCase();
+    if (mac === undefined) return undefined;
     const code = request.code?.trim().toUpperCase();
     const open = await this.store.redemptions.openSessionsOf(request.siteId, mac);
     // A Start names its session for the first time: it belongs to the client's open session of that code.

@@ -15,13 +15,14 @@ const uint32 = (value: number) => Math.min(UINT32_MAX, Math.max(0, Math.floor(va
  * | attribute | value |
  * |---|---|
  * | Session-Timeout | seconds until the voucher's clock or window ends the session |
+ * | Class | the session's id, which the gateway sends back in its accounting (RFC 2865 §5.25) |
  * | Acct-Interim-Interval | `interimIntervalSec`, when not 0 |
  * | WISPr-Bandwidth-Max-Down / -Up | the rate in bits per second (Kbps × 1000), per limited direction |
  * | Mikrotik-Rate-Limit | `<up>k/<down>k` (rx/tx as the router sees them: rx is the client's upload; 0 is unlimited) |
  * | ChilliSpot-Max-Total-Octets + -Gigawords, Mikrotik-Total-Limit + -Gigawords | the traffic left, in bytes, as low 32 bits and multiples of 2^32 |
  */
 export function grantAttributes(grant: Grant, interimIntervalSec: number): AttributeSpec[] {
-  const attributes: AttributeSpec[] = [['Session-Timeout', uint32(grant.sessionTimeoutSec)]];
+  const attributes: AttributeSpec[] = [['Session-Timeout', uint32(grant.sessionTimeoutSec)], ['Class', Buffer.from(grant.sessionId)]];
   if (interimIntervalSec > 0) attributes.push(['Acct-Interim-Interval', interimIntervalSec]);
 
   // One vendor attribute per Vendor-Specific: some gateways read only the first of several.

@@ -76,6 +76,8 @@ const USER_NAME = /^[A-Za-z0-9:.-]{1,64}$/;
 const GIGAWORD = 2 ** 32;
 /** sessions.acct_session_id holds 64 characters. */
 const MAX_ACCT_SESSION_ID = 64;
+/** A Class voucherd sent: a session's id. Anything else a gateway sends there is not ours. */
+const SESSION_ID = /^[0-9a-f]{24}$/;
 /** A Disconnect-Request for a session ended by accounting is not sent again within this time (ms). */
 const DISCONNECT_MEMORY_MS = 10_000;
 
@@ -367,6 +369,8 @@ export class RadiusServer {
     const callingStation = text(first(attributes['Calling-Station-Id']));
     const framedIp = text(first(attributes['Framed-IP-Address']));
     const acctSessionId = acctSessionKey(sessionId);
+    const classValue = first(attributes.Class);
+    const sessionClass = Buffer.isBuffer(classValue) ? classValue.toString('latin1') : undefined;
     const result = await this.deps.redemption.account({
       siteId: nas.siteId,
       nasId: nas.id,
@@ -378,6 +382,7 @@ export class RadiusServer {
       inputOctets: octets('Input'),
       outputOctets: octets('Output'),
       clientIp: framedIp !== undefined && isIPv4(framedIp) ? framedIp : undefined,
+      sessionId: sessionClass !== undefined && SESSION_ID.test(sessionClass) ? sessionClass : undefined,
     });
     // A session voucherd has ended that the gateway still reports on: tell it again to drop it.
     if (result.ended && kind !== 'stop') {
