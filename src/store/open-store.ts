@@ -137,9 +137,9 @@ export function openSqlite(file: string): KyselyStore {
   chmodSync(file, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  // The checkpointing thread (below) copies the log back and starts it over at 16000 pages. The
+  // The checkpointing thread (below) copies the log back and starts it over long before this. The
   // automatic checkpoint, in this connection and so stalling the server for a sync of the file,
-  // is the backstop: should the thread fall behind or stop, it runs at 40000 pages (~160 MB).
+  // is the backstop should the thread fall behind or stop (40000 pages, ~160 MB).
   database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type {
   Page,
   RedemptionRepository,
@@ -16,6 +16,7 @@ import { containsIgnoringCase, type Dialect, insertionOrder, optional, siteNumbe
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
 
 type SessionRow = Selectable<Database['sessions']>;
+type OpenSessionsQuery = SelectQueryBuilder<Database, 'sessions', SessionRow>;
 
 const num = (value: number | null): number | undefined => (value === null ? undefined : Number(value));
 
@@ -416,29 +417,19 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     return row && toSession(row);
   }
 
-  async openSessionsOf(siteId: string, clientMac: string): Promise<SessionRecord[]> {
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('site_id', '=', siteId)
-      .where('client_mac', '=', clientMac)
-      .where('ended_at', 'is', null)
-      .orderBy('started_at')
-      .orderBy(insertionOrder('sessions'))
-      .execute();
-    return rows.map(toSession);
+  openSessionsOf(siteId: string, clientMac: string): Promise<SessionRecord[]> {
+    return this.openSessions(siteId, (query) => query.where('client_mac', '=', clientMac));
   }
 
-  async openVoucherSessionsOfNas(siteId: string, nasId: string): Promise<SessionRecord[]> {
+  openVoucherSessionsOfNas(siteId: string, nasId: string): Promise<SessionRecord[]> {
     // Read when a NAS starts or stops accounting, rarely: the site's sessions are searched, and
     // no index on the NAS is written at every redemption for it.
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('site_id', '=', siteId)
-      .where('nas_id', '=', nasId)
-      .where('ended_at', 'is', null)
-      .where('voucher_id', 'is not', null)
+    return this.openSessions(siteId, (query) => query.where('nas_id', '=', nasId).where('voucher_id', 'is not', null));
+  }
+
+  /** The site's sessions that have not ended and that `narrow` keeps, oldest first. */
+  private async openSessions(siteId: string, narrow: (query: OpenSessionsQuery) => OpenSessionsQuery): Promise<SessionRecord[]> {
+    const rows = await narrow(this.db.selectFrom('sessions').selectAll().where('site_id', '=', siteId).where('ended_at', 'is', null))
       .orderBy('started_at')
       .orderBy(insertionOrder('sessions'))
       .execute();
