@@ -8,7 +8,7 @@ import { AppService, INITIAL_CREDENTIALS_FILE, type AppCredentials } from './dom
 import { cryptoRandom, systemClock } from './domain/clock.js';
 import { prepareApps, resolveOmadacId } from './domain/controller.js';
 import { createLogger } from './logger.js';
-import { RadiusServer } from './radius/server.js';
+import { RadiusHost } from './radius/host.js';
 import { openStore } from './store/open-store.js';
 
 export interface RunningServer {
@@ -48,9 +48,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger,
       settings: { ...config, omadacId },
     });
-    let radius: RadiusServer;
+    let radius: RadiusHost;
     try {
-      radius = await RadiusServer.start({
+      radius = await RadiusHost.start({
         nas: store.nas,
         redemption: app.redemption,
         logger: app.log,

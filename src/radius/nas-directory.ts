@@ -32,7 +32,7 @@ export class NasDirectory {
   private readonly now: () => number;
 
   constructor(
-    private readonly repository: NasRepository,
+    private readonly repository: Pick<NasRepository, 'list'>,
     private readonly onError: (error: unknown) => void,
     options: NasDirectoryOptions = {},
   ) {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { FastifyBaseLogger } from 'fastify';
 import type { DecodedPacket } from 'radius';
 import { normalizeMac, REJECT_MESSAGES, type RedemptionService } from '../domain/redemption.js';
-import type { Metrics } from '../metrics.js';
 import type { NasRecord, NasRepository, SessionRecord } from '../store/port.js';
 import { grantAttributes } from './attributes.js';
 import { Disconnector, type DisconnectOptions } from './disconnect.js';
@@ -37,12 +35,33 @@ export interface RadiusSettings {
   readonly interimIntervalSec: number;
 }
 
+/** What the front door logs through: pino's methods, called with an object and a message. */
+export interface RadiusLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** The counters the front door moves (see Metrics). */
+export interface RadiusCounters {
+  readonly radiusPackets: { inc(labels: { type: RadiusPacketType }): void };
+  readonly redemptions: { inc(labels: { result: string }): void };
+}
+
 export interface RadiusDeps {
-  readonly nas: NasRepository;
+  /** The NAS clients are read through `list` (see NasDirectory). */
+  readonly nas: Pick<NasRepository, 'list'>;
   readonly redemption: RedemptionEngine;
-  readonly logger: FastifyBaseLogger;
-  readonly metrics: Metrics;
+  readonly logger: RadiusLogger;
+  readonly metrics: RadiusCounters;
   readonly settings: RadiusSettings;
+  /**
+   * Sends a reply: at once when absent. The RADIUS thread sends its replies only once what it
+   * counted and logged for them is on its way to the main thread, so a client that has its answer
+   * finds it counted.
+   */
+  readonly sendReply?: (send: () => void) => void;
   /** Tests shorten these. */
   readonly directory?: NasDirectoryOptions;
   readonly disconnect?: DisconnectOptions;
@@ -250,9 +269,12 @@ export class RadiusServer {
   }
 
   private send(incoming: Incoming, reply: Buffer): void {
-    incoming.socket.send(reply, incoming.remote.port, incoming.remote.address, (error) => {
-      if (error) this.deps.logger.warn({ err: error, source: incoming.source }, 'radius: sending a reply failed');
-    });
+    const send = () =>
+      incoming.socket.send(reply, incoming.remote.port, incoming.remote.address, (error) => {
+        if (error) this.deps.logger.warn({ err: error, source: incoming.source }, 'radius: sending a reply failed');
+      });
+    if (this.deps.sendReply) this.deps.sendReply(send);
+    else send();
   }
 
   /** The reply to an authentic request, encoded; undefined to send none. */
