@@ -1,4 +1,5 @@
 import { Kysely, Migrator, sql, type Migration } from 'kysely';
+import type { ImmediateSql } from './prepared-query.js';
 import { foundation } from './migrations/001-foundation.js';
 import { hotspot } from './migrations/002-hotspot.js';
 import { rateLimits } from './migrations/003-rate-limits.js';
@@ -62,6 +63,8 @@ export class KyselyStore implements Store {
     readonly dialect: Dialect,
     /** The PostgreSQL schema the tables live in; its migration bookkeeping lives there too. */
     private readonly schema?: string,
+    /** On SQLite, the connection's statements run at once (redemption batches use it). */
+    immediate?: ImmediateSql,
   ) {
     this.settings = new KyselySettingsRepository(db);
     this.apps = new KyselyAppRepository(db);
@@ -72,7 +75,7 @@ export class KyselyStore implements Store {
     this.vouchers = new KyselyVoucherRepository(db);
     this.rateLimits = new KyselyRateLimitRepository(db);
     this.nas = new KyselyNasRepository(db);
-    this.redemptions = new KyselyRedemptionRepository(db, dialect);
+    this.redemptions = new KyselyRedemptionRepository(db, dialect, immediate);
     this.voucherLifecycle = new KyselyVoucherLifecycleRepository(db);
     this.statistics = new KyselyVoucherStatisticsRepository(db);
     this.voucherPrint = new KyselyVoucherPrintRepository(db);

@@ -7,7 +7,7 @@ import { openPostgres } from './postgres.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
 import { ImmediateSqliteDriver } from './sqlite-driver.js';
-import { answerFromKeptRows } from './prepared-query.js';
+import { answerFromKeptRows, type ImmediateSql } from './prepared-query.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteReadCache } from './sqlite-read-cache.js';
 import { TransactionGate } from './transaction-gate.js';
@@ -159,7 +159,16 @@ export function openSqlite(file: string): KyselyStore {
   const cached = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate) });
   answerFromKeptRows(db, readCache);
-  const store = new KyselyStore(db, 'sqlite');
+  const immediate: ImmediateSql = {
+    db,
+    run(sql, parameters) {
+      const statement = cached.prepare(sql);
+      if (statement.reader) return statement.all(parameters) as unknown[];
+      statement.run(parameters);
+      return [];
+    },
+  };
+  const store = new KyselyStore(db, 'sqlite', undefined, immediate);
   // The checkpointing thread lets go first: the server's connection, closing last, then folds the
   // log into the file and removes it, before close() answers.
   const close = store.close.bind(store);

@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { Kysely, type Compilable, type CompiledQuery } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Where a value goes in a query built once: a named slot, filled at each run. */
@@ -60,6 +60,22 @@ export function convertOnce<Row extends object, R>(convert: (row: Row) => R): (r
   };
 }
 
+/**
+ * SQL run at once on a connection, in the transaction it is in. On SQLite the redemption batch
+ * runs its queries so (see KyselyRedemptionRepository): inside a transaction that already holds
+ * the one connection, the trip through Kysely's executor, the driver and their promises cost
+ * about as much as SQLite's own work on those small statements.
+ */
+export interface ImmediateSql {
+  /** The Kysely instance over the same connection, which compiles the queries for its dialect. */
+  readonly db: Kysely<Database>;
+  /** The rows `sql` answers with `parameters` (none for a statement that returns none). */
+  run(sql: string, parameters: readonly unknown[]): unknown[];
+}
+
+/** Where a prepared query runs: through Kysely, or at once (ImmediateSql). */
+export type QueryTarget = Kysely<Database> | ImmediateSql;
+
 export interface PreparedQueryOptions {
   /**
    * The rows depend on nothing but the SQL, its values and what the database holds, so a backend
@@ -98,7 +114,8 @@ export class PreparedQuery<R> {
     private readonly options: PreparedQueryOptions = {},
   ) {}
 
-  async execute(db: Kysely<Database>, values: Readonly<Record<string, unknown>>): Promise<R[]> {
+  async execute(target: QueryTarget, values: Readonly<Record<string, unknown>>): Promise<R[]> {
+    const db = target instanceof Kysely ? target : target.db;
     const template = this.#template ?? this.#compile(db);
     const { sources } = template;
     const parameters = new Array<unknown>(sources.length);
@@ -106,6 +123,7 @@ export class PreparedQuery<R> {
       const source = sources[i]!;
       parameters[i] = source instanceof Slot ? values[source.name] : source.constant;
     }
+    if (!(target instanceof Kysely)) return target.run(template.query.sql, parameters) as R[];
     const kept = this.options.reuseRows ? keptRows.get(db) : undefined;
     if (kept !== undefined) {
       const waiting = kept.ready();

@@ -10,7 +10,7 @@ import type {
   VoucherLookup,
   VoucherState,
 } from '../port.js';
-import { PreparedQuery } from '../prepared-query.js';
+import { PreparedQuery, type ImmediateSql, type QueryTarget } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import { containsIgnoringCase, type Dialect, insertionOrder, optional, siteNumber } from '../sql-helpers.js';
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
@@ -238,6 +238,8 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /** SQLite's connection, whose statements a batch runs at once inside its transaction. */
+    private readonly immediate?: ImmediateSql,
   ) {}
 
   withVoucher<T>(
@@ -257,7 +259,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     });
   }
 
-  /** Runs the waiting steps in one transaction, each in its own savepoint, and answers each after the commit. */
+  /** Runs the waiting steps one after the other in one transaction, and answers each after the commit. */
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH);
     try {
@@ -291,23 +293,25 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
    * all the steps added up to.
    */
   private async runBatch(trx: Kysely<Database>, batch: readonly PendingStep[]): Promise<unknown[]> {
+    // The transaction holds the connection: its statements may skip Kysely's trip (ImmediateSql).
+    const target = this.immediate ?? trx;
     // A group's settings cannot change within the transaction: steps of one group read it once.
     const groups = new Map<string, GroupRead>();
     const deltas = new Map<string, { used: number; inUse: number; expired: number }>();
     const values: unknown[] = [];
-    for (const pending of batch) values.push(await this.step(trx, pending.siteId, pending.lookup, pending.decide, groups, deltas));
-    await this.countGroups(trx, deltas);
+    for (const pending of batch) values.push(await this.step(target, pending.siteId, pending.lookup, pending.decide, groups, deltas));
+    await this.countGroups(target, deltas);
     return values;
   }
 
-  private async countGroups(trx: Kysely<Database>, deltas: Map<string, { used: number; inUse: number; expired: number }>) {
+  private async countGroups(trx: QueryTarget, deltas: Map<string, { used: number; inUse: number; expired: number }>) {
     for (const [id, delta] of deltas) {
       if (delta.used !== 0 || delta.inUse !== 0 || delta.expired !== 0) await this.#countGroup.execute(trx, { id, ...delta });
     }
   }
 
   private async step<T>(
-    trx: Kysely<Database>,
+    trx: QueryTarget,
     siteId: string,
     lookup: VoucherLookup,
     decide: (state: VoucherState | undefined) => { readonly change?: VoucherChange; readonly result: T },
@@ -329,7 +333,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     return result;
   }
 
-  private async readGroup(trx: Kysely<Database>, groupId: string): Promise<GroupRead> {
+  private async readGroup(trx: QueryTarget, groupId: string): Promise<GroupRead> {
     const [row] = await this.#group.execute(trx, { id: groupId });
     let group = toGroup(row as GroupRow);
     if (!group.applyToAllPortals) {
@@ -340,7 +344,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   }
 
   private async readState(
-    trx: Kysely<Database>,
+    trx: QueryTarget,
     siteId: string,
     lookup: VoucherLookup,
     groups?: Map<string, GroupRead>,
@@ -366,7 +370,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     return { siteId, timeZone, group, voucher, clients, open };
   }
 
-  private async write(trx: Kysely<Database>, state: VoucherState, change: VoucherChange): Promise<void> {
+  private async write(trx: QueryTarget, state: VoucherState, change: VoucherChange): Promise<void> {
     const { voucher } = change;
     if (change.voucherChanged) await this.#updateVoucher.execute(trx, {
       id: state.voucher.id,
