@@ -149,23 +149,79 @@ export interface Reply {
   readonly messageAuthenticator: boolean;
 }
 
+const REPLY_CODES: Record<Reply['code'], number> = {
+  'Access-Accept': Code.ACCESS_ACCEPT,
+  'Access-Reject': Code.ACCESS_REJECT,
+  'Access-Challenge': Code.ACCESS_CHALLENGE,
+  'Accounting-Response': Code.ACCOUNTING_RESPONSE,
+};
+const VENDOR_SPECIFIC = 26;
+const MAX_VALUE_LENGTH = 253;
+
+/** Attribute numbers by vendor and dictionary name, looked up once. */
+const attributeNumbers = new Map<string, number>();
+
+function attributeNumber(name: string | number, vendor: number | undefined): number {
+  if (typeof name === 'number') return name;
+  const key = `${vendor ?? ''}|${name}`;
+  let number = attributeNumbers.get(key);
+  if (number === undefined) {
+    const id = radius.attr_name_to_id(name, vendor);
+    if (id === undefined) throw new Error(`${name} is not in the RADIUS dictionaries`);
+    number = Number(id);
+    attributeNumbers.set(key, number);
+  }
+  return number;
+}
+
+/** Type, length and value; a number is sent as a 32-bit integer, text as UTF-8, bytes as they are. */
+function attribute(type: number, value: string | number | Buffer): Buffer {
+  const bytes = Buffer.isBuffer(value) ? value : typeof value === 'string' ? Buffer.from(value, 'utf8') : undefined;
+  const length = 2 + (bytes ? bytes.length : 4);
+  if (length - 2 > MAX_VALUE_LENGTH) throw new Error(`attribute ${type} is longer than ${MAX_VALUE_LENGTH} octets`);
+  const encoded = Buffer.allocUnsafe(length);
+  encoded[0] = type;
+  encoded[1] = length;
+  if (bytes) bytes.copy(encoded, 2);
+  else encoded.writeUInt32BE(value as number, 2);
+  return encoded;
+}
+
+function encodeAttribute(spec: AttributeSpec): Buffer {
+  if (spec[0] !== 'Vendor-Specific') return attribute(attributeNumber(spec[0], undefined), spec[1] as string | number | Buffer);
+  const [, vendor, inner] = spec as ['Vendor-Specific', number, AttributeSpec[]];
+  const id = Buffer.allocUnsafe(4);
+  id.writeUInt32BE(vendor);
+  const parts = inner.map(([name, value]) => attribute(attributeNumber(name, vendor), value as string | number | Buffer));
+  return attribute(VENDOR_SPECIFIC, Buffer.concat([id, ...parts]));
+}
+
 /**
- * Encodes a reply to `request`: its identifier, Proxy-State attributes copied in order (RFC 2865
- * §5.33), Message-Authenticator when asked (computed over the Request Authenticator, RFC 3579
- * §3.2), and the Response Authenticator over all of it.
+ * Encodes a reply to `request`: its identifier, the attributes (names from the loaded
+ * dictionaries; numbers as 32-bit integers), Proxy-State attributes copied in order (RFC 2865
+ * §5.33), Message-Authenticator last when asked (computed over the Request Authenticator, RFC
+ * 3579 §3.2), and the Response Authenticator over all of it. Written here rather than by
+ * node-radius, whose encoder fills a 4 KiB buffer per packet and passes digests through binary
+ * strings: a reply per redemption made it a fifth of the RADIUS thread's time.
  */
 export function encodeReply(request: Buffer, secret: string, reply: Reply): Buffer {
   loadDictionaries();
-  const attributes: AttributeSpec[] = [...reply.attributes];
-  for (const value of attributeValues(request, Attr.PROXY_STATE)) attributes.push([Attr.PROXY_STATE, value]);
-  return radius.encode({
-    code: reply.code,
-    identifier: request[1]!,
-    authenticator: Buffer.from(request.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END)),
-    attributes,
-    secret,
-    add_message_authenticator: reply.messageAuthenticator,
-  });
+  const parts = reply.attributes.map(encodeAttribute);
+  for (const value of attributeValues(request, Attr.PROXY_STATE)) parts.push(attribute(Attr.PROXY_STATE, value));
+  if (reply.messageAuthenticator) parts.push(attribute(Attr.MESSAGE_AUTHENTICATOR, Buffer.alloc(16)));
+  let length = HEADER_LENGTH;
+  for (const part of parts) length += part.length;
+  if (length > MAX_PACKET_LENGTH) throw new Error(`a reply of ${length} octets is longer than RADIUS allows`);
+  const packet = Buffer.allocUnsafe(length);
+  packet[0] = REPLY_CODES[reply.code];
+  packet[1] = request[1]!;
+  packet.writeUInt16BE(length, 2);
+  request.copy(packet, AUTHENTICATOR_START, AUTHENTICATOR_START, AUTHENTICATOR_END);
+  let offset = HEADER_LENGTH;
+  for (const part of parts) offset += part.copy(packet, offset);
+  if (reply.messageAuthenticator) createHmac('md5', secret).update(packet).digest().copy(packet, length - 16);
+  md5(packet, secret).copy(packet, AUTHENTICATOR_START);
+  return packet;
 }
 
 /**
