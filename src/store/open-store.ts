@@ -159,10 +159,16 @@ export function openSqlite(file: string): KyselyStore {
   const cached = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate) });
   answerFromKeptRows(db, readCache);
+  // The few statements of a redemption batch, held apart from the cache's recency order.
+  const immediateStatements = new Map<string, SqliteStatement>();
   const immediate: ImmediateSql = {
     db,
     run(sql, parameters) {
-      const statement = cached.prepare(sql);
+      let statement = immediateStatements.get(sql);
+      if (statement === undefined) {
+        statement = cached.prepare(sql);
+        immediateStatements.set(sql, statement);
+      }
       if (statement.reader) return statement.all(parameters) as unknown[];
       statement.run(parameters);
       return [];
