@@ -167,4 +167,34 @@ describe('the RADIUS thread', () => {
     expect(logs.filter((line) => line.level >= 50).map((line) => line.msg)).toEqual(['radius: the RADIUS thread stopped; starting it again']);
     expect(host.authPort).toBe(port);
   });
+  it('closes at once when it stopped and is waiting to start again', async () => {
+    const { host, logs } = await start(await freeUdpPort());
+    const worker = (host as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    await worker.terminate();
+    while (!logs.some((line) => line.msg === 'radius: the RADIUS thread stopped; starting it again')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const closing = performance.now();
+    await host.close();
+    expect(performance.now() - closing).toBeLessThan(100);
+    // Nor does it start again once closed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((host as unknown as { worker: unknown }).worker).toBeUndefined();
+  });
+
+  it('keeps trying to start again while its port is taken, and serves once it is free', async () => {
+    const { host, logs } = await start(await freeUdpPort());
+    const port = host.authPort!;
+    await (host as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const blocker = createSocket('udp4');
+    await new Promise<void>((resolve) => blocker.bind(port, '127.0.0.1', () => resolve()));
+    const failedStart = 'radius: starting the RADIUS thread again failed; trying again';
+    while (logs.filter((line) => line.msg === failedStart).length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+
+    const client = await UdpClient.open();
+    clients.push(client);
+    const request = login(GRANT.code);
+    let reply: Buffer | undefined;
+    for (let attempt = 0; attempt < 30 && !reply; attempt++) reply = await client.exchange(request, port, 200);
+    expect(reply && decodeReply(reply, request).code).toBe('Access-Accept');
+  }, 15_000);
 });

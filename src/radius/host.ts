@@ -115,17 +115,27 @@ export class RadiusHost {
         else this.deps.logger.error({ err: error }, 'radius: the RADIUS thread failed');
       });
       worker.on('exit', (code) => {
+        const current = this.worker === worker;
+        if (current) this.worker = undefined;
         if (!started) {
           reject(new Error(`the RADIUS thread stopped while starting (exit code ${code})`));
           return;
         }
-        if (this.#closing || this.worker !== worker) return;
+        if (this.#closing || !current) return;
         this.deps.logger.error({ code }, 'radius: the RADIUS thread stopped; starting it again');
-        this.#restart = setTimeout(() => {
-          this.#spawn().catch((error: unknown) => this.deps.logger.error({ err: error }, 'radius: starting the RADIUS thread again failed'));
-        }, RESTART_DELAY_MS);
+        this.#restartLater();
       });
     });
+  }
+
+  /** Starts the thread again in a while, and again after that for as long as it fails to start. */
+  #restartLater(): void {
+    this.#restart = setTimeout(() => {
+      this.#spawn().catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'radius: starting the RADIUS thread again failed; trying again');
+        if (!this.#closing) this.#restartLater();
+      });
+    }, RESTART_DELAY_MS);
   }
 
   #receive(batch: Extract<FromRadiusThread, { type: 'batch' }>): void {
