@@ -9,20 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { grantAttributes } from '../src/radius/attributes.js';
 import { loadDictionaries } from '../src/radius/dictionaries.js';
 import { encodeReply, type Reply } from '../src/radius/packet.js';
-import { accessRequest, accountingRequest, NAS_SECRET } from './radius-support.js';
+import { accessRequest, accountingRequest, GRANT, NAS_SECRET } from './radius-support.js';
 
-const GRANT = {
-  sessionId: '0123456789abcdef01234567',
-  voucherId: '76543210fedcba9876543210',
-  code: 'ABCD1234',
-  clientMac: 'AA-BB-CC-00-00-01',
-  sessionTimeoutSec: 3600,
-  deadline: 0,
-  downLimitKbps: undefined,
-  upLimitKbps: undefined,
-  trafficLeftBytes: undefined,
-  logout: false,
-};
 
 const replies: [string, Reply][] = [
   ['a grant with no limits', { code: 'Access-Accept', attributes: grantAttributes(GRANT, 0), messageAuthenticator: true }],

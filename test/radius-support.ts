@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import radius from 'radius';
 import { expect } from 'vitest';
+import type { Grant } from '../src/domain/redemption.js';
 import { loadDictionaries } from '../src/radius/dictionaries.js';
 import { run, ServerProcess, tempDir, within, type CliResult } from './process-helpers.js';
 import { TEST_DATABASE_URL } from './test-store.js';
@@ -51,6 +52,20 @@ export const GROUP = {
   rateLimit: { mode: 0, customRateLimit: { downLimitEnable: false, upLimitEnable: false } },
   trafficLimitEnable: false,
   applyToAllPortals: true,
+};
+
+/** A grant as the engine answers one (no limits), for tests of what the RADIUS front door makes of it. */
+export const GRANT: Grant = {
+  sessionId: '0123456789abcdef01234567',
+  voucherId: '76543210fedcba9876543210',
+  code: 'ABCD1234',
+  clientMac: 'AA-BB-CC-00-00-01',
+  sessionTimeoutSec: 3600,
+  deadline: 0,
+  downLimitKbps: undefined,
+  upLimitKbps: undefined,
+  trafficLeftBytes: undefined,
+  logout: false,
 };
 
 /** A UDP port nobody listens on right now. */

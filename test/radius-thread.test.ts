@@ -17,7 +17,7 @@ import { Metrics } from '../src/metrics.js';
 import type { RadiusHost as RadiusHostClass } from '../src/radius/host.js';
 import type { NasRecord } from '../src/store/port.js';
 import { requireBuild, ROOT } from './process-helpers.js';
-import { accessRequest, decodeReply, freeUdpPort, NAS_SECRET, UdpClient } from './radius-support.js';
+import { accessRequest, decodeReply, freeUdpPort, GRANT, NAS_SECRET, UdpClient } from './radius-support.js';
 
 let RadiusHost: typeof RadiusHostClass;
 
@@ -37,18 +37,6 @@ const NAS: NasRecord = {
   createdAt: 0,
 };
 
-const GRANT = {
-  sessionId: 'cccccccccccccccccccccccc',
-  voucherId: 'dddddddddddddddddddddddd',
-  code: 'GOODCODE',
-  clientMac: 'AA-BB-CC-00-00-01',
-  sessionTimeoutSec: 3600,
-  deadline: 0,
-  downLimitKbps: undefined,
-  upLimitKbps: undefined,
-  trafficLeftBytes: undefined,
-  logout: true,
-};
 
 interface Harness {
   host: RadiusHostClass;
@@ -133,7 +121,7 @@ describe('the RADIUS thread', () => {
       redemptions: { accepted: 1, 'code-incorrect': 1 },
     });
     expect(redeemed).toEqual(
-      ['GOODCODE', 'WRONGCODE'].map((code) => ({
+      [GRANT.code, 'WRONGCODE'].map((code) => ({
         siteId: NAS.siteId,
         code,
         clientMac: GRANT.clientMac,
