@@ -159,16 +159,10 @@ export function openSqlite(file: string): KyselyStore {
   const cached = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate) });
   answerFromKeptRows(db, readCache);
-  // The few statements of a redemption batch, held apart from the cache's recency order.
-  const immediateStatements = new Map<string, SqliteStatement>();
   const immediate: ImmediateSql = {
     db,
     run(sql, parameters) {
-      let statement = immediateStatements.get(sql);
-      if (statement === undefined) {
-        statement = cached.prepare(sql);
-        immediateStatements.set(sql, statement);
-      }
+      const statement = cached.prepare(sql);
       if (statement.reader) return statement.all(parameters) as unknown[];
       statement.run(parameters);
       return [];
