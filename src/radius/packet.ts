@@ -1,6 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import radius, { type AttributeSpec, type DecodedPacket } from 'radius';
 import { loadDictionaries } from './dictionaries.js';
+import { hmacMd5, md5 } from './digest.js';
 
 /**
  * RADIUS packets on the wire: framing checks, the authenticators node-radius does not check
@@ -71,23 +72,14 @@ export function decode(packet: Buffer): DecodedPacket {
   return radius.decode({ packet, no_secret: true });
 }
 
-const md5 = (...parts: (Buffer | string)[]) => {
-  const hash = createHash('md5');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
-};
-
 const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
 
-/** A copy of `packet` with its authenticator replaced (zeros when not given) and Message-Authenticator zeroed. */
-function withZeroedFields(packet: Buffer, authenticator: Buffer | undefined): Buffer {
-  const copy = Buffer.from(packet);
-  if (authenticator) authenticator.copy(copy, AUTHENTICATOR_START);
-  else copy.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
+/** Zeroes a copy of a packet's Message-Authenticator, and its authenticator unless `keepAuthenticator`. */
+function zeroFields(copy: Buffer, keepAuthenticator: boolean): void {
+  if (!keepAuthenticator) copy.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
   for (let offset = HEADER_LENGTH; offset < copy.length; offset += copy[offset + 1]!) {
     if (copy[offset] === Attr.MESSAGE_AUTHENTICATOR) copy.fill(0, offset + 2, offset + copy[offset + 1]!);
   }
-  return copy;
 }
 
 export type MessageAuthenticatorCheck = 'absent' | 'valid' | 'invalid';
@@ -104,8 +96,7 @@ export function checkMessageAuthenticator(packet: Buffer, secret: string): Messa
   if (values.length > 1 || values[0]!.length !== 16) return 'invalid';
   const code = packet[0];
   const keepsAuthenticator = code === Code.ACCESS_REQUEST || code === Code.STATUS_SERVER;
-  const zeroed = withZeroedFields(packet, keepsAuthenticator ? packet.subarray(AUTHENTICATOR_START, AUTHENTICATOR_END) : undefined);
-  const expected = createHmac('md5', secret).update(zeroed).digest();
+  const expected = hmacMd5(secret, packet, (copy) => zeroFields(copy, keepsAuthenticator));
   return same(expected, values[0]!) ? 'valid' : 'invalid';
 }
 
@@ -122,7 +113,8 @@ export function checkRequestAuthenticator(packet: Buffer, secret: string): boole
  */
 export function decryptPassword(value: Buffer, secret: string, authenticator: Buffer): Buffer | undefined {
   if (value.length < 16 || value.length > 128 || value.length % 16 !== 0) return undefined;
-  const plain = Buffer.alloc(value.length);
+  // Every octet is written below; allocUnsafe takes it from node's pool.
+  const plain = Buffer.allocUnsafe(value.length);
   let previous = authenticator;
   for (let offset = 0; offset < value.length; offset += 16) {
     const pad = md5(secret, previous);
@@ -156,6 +148,8 @@ const REPLY_CODES: Record<Reply['code'], number> = {
   'Accounting-Response': Code.ACCOUNTING_RESPONSE,
 };
 const VENDOR_SPECIFIC = 26;
+/** Where a Message-Authenticator goes before it is computed (copied, never written). */
+const NO_AUTHENTICATOR = Buffer.alloc(16);
 const MAX_VALUE_LENGTH = 253;
 
 /** Attribute numbers by vendor and dictionary name, looked up once. */
@@ -208,7 +202,7 @@ export function encodeReply(request: Buffer, secret: string, reply: Reply): Buff
   loadDictionaries();
   const parts = reply.attributes.map(encodeAttribute);
   for (const value of attributeValues(request, Attr.PROXY_STATE)) parts.push(attribute(Attr.PROXY_STATE, value));
-  if (reply.messageAuthenticator) parts.push(attribute(Attr.MESSAGE_AUTHENTICATOR, Buffer.alloc(16)));
+  if (reply.messageAuthenticator) parts.push(attribute(Attr.MESSAGE_AUTHENTICATOR, NO_AUTHENTICATOR));
   let length = HEADER_LENGTH;
   for (const part of parts) length += part.length;
   if (length > MAX_PACKET_LENGTH) throw new Error(`a reply of ${length} octets is longer than RADIUS allows`);
@@ -219,7 +213,7 @@ export function encodeReply(request: Buffer, secret: string, reply: Reply): Buff
   request.copy(packet, AUTHENTICATOR_START, AUTHENTICATOR_START, AUTHENTICATOR_END);
   let offset = HEADER_LENGTH;
   for (const part of parts) offset += part.copy(packet, offset);
-  if (reply.messageAuthenticator) createHmac('md5', secret).update(packet).digest().copy(packet, length - 16);
+  if (reply.messageAuthenticator) hmacMd5(secret, packet).copy(packet, length - 16);
   md5(packet, secret).copy(packet, AUTHENTICATOR_START);
   return packet;
 }
@@ -239,8 +233,7 @@ export function encodeServerRequest(code: 'Disconnect-Request', identifier: numb
     add_message_authenticator: false,
   });
   packet.fill(0, AUTHENTICATOR_START, AUTHENTICATOR_END);
-  const hmac = createHmac('md5', secret).update(packet).digest();
-  hmac.copy(packet, packet.length - 16);
+  hmacMd5(secret, packet).copy(packet, packet.length - 16);
   md5(packet, secret).copy(packet, AUTHENTICATOR_START);
   return packet;
 }
