@@ -1,8 +1,11 @@
+import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom } from '../src/domain/clock.js';
 import { RedemptionService } from '../src/domain/redemption.js';
-import { answer, createHarness, START, type Harness } from './helpers.js';
+import { answer, createHarness, OMADAC_ID, START, type Harness } from './helpers.js';
+import { BACKEND } from './test-store.js';
 import {
   createGroup,
   createPortal,
@@ -158,6 +161,53 @@ describe('POST /portal/auth', () => {
     const voucher = await voucherWith({ applyToAllPortals: false, portals: [lobby] });
     expect(answer(await auth({ voucherCode: voucher.code, clientMac: nextMac(), portal: pool }))).toEqual(CODE_INCORRECT);
     expect((await auth({ voucherCode: voucher.code, clientMac: nextMac(), portal: lobby })).json().errorCode).toBe(0);
+  });
+});
+
+/**
+ * On SQLite, batches of redemptions keep the groups they read for the next batches (see
+ * KyselyRedemptionRepository): whatever else changes a group's settings, its profile or its site
+ * must show in the very next redemption.
+ */
+describe('a group changed between two redemptions', () => {
+  const rates = async (code: string) => {
+    const { result } = (await auth({ voucherCode: code, clientMac: nextMac() })).json();
+    return { downLimit: result.downLimit, upLimit: result.upLimit, sessionTimeout: result.sessionTimeout };
+  };
+
+  it('gives the next client the limits of a profile modified through the Open API', async () => {
+    const profile = { name: 'Kept groups', downLimitEnable: true, downLimit: 4096, upLimitEnable: true, upLimit: 1024 };
+    const url = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profiles`;
+    expect(answer(await h.call({ method: 'POST', url, token, payload: profile })).body).toMatchObject({ errorCode: 0 });
+    const listed = (await h.call({ method: 'GET', url, token })).json().result as { profileId: string; name: string }[];
+    const profileId = listed.find((entry) => entry.name === profile.name)!.profileId;
+    const groupId = await createGroup(h, token, siteId, { amount: 3, duration: 30, rateLimit: { mode: 1, rateLimitProfileId: profileId } });
+    const [first, second, third] = await vouchersOf(groupId);
+    expect(await rates(first!.code)).toEqual({ downLimit: 4096, upLimit: 1024, sessionTimeout: 1800 });
+
+    const modified = { ...profile, downLimit: 8192, upLimitEnable: false, upLimit: undefined };
+    const profileUrl = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profile/${profileId}`;
+    expect(answer(await h.call({ method: 'PUT', url: profileUrl, token, payload: modified }))).toEqual(success());
+    expect(await rates(second!.code)).toEqual({ downLimit: 8192, upLimit: undefined, sessionTimeout: 1800 });
+
+    // The group moved to custom limits in the database, as an older or newer voucherd might.
+    await sql`update voucher_groups set rate_mode = 0, rate_profile_id = null, down_enable = 1, down_limit = 512, up_enable = 0 where id = ${groupId}`.execute(h.store.db);
+    expect(await rates(third!.code)).toEqual({ downLimit: 512, upLimit: undefined, sessionTimeout: 1800 });
+  });
+
+  it.runIf(BACKEND === 'sqlite')('gives the next client a duration another connection wrote', async () => {
+    const groupId = await createGroup(h, token, siteId, { amount: 2, duration: 30 });
+    const [first, second] = await vouchersOf(groupId);
+    expect((await rates(first!.code)).sessionTimeout).toBe(1800);
+    // A connection of its own, as the CLI or another process holds one: only data_version tells.
+    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(h.store.db);
+    const outside = new BetterSqlite3(rows[0]!.file);
+    try {
+      outside.prepare('update voucher_groups set duration = 45 where id = ?').run(groupId);
+    } finally {
+      outside.close();
+    }
+    expect((await rates(second!.code)).sessionTimeout).toBe(2700);
   });
 });
 

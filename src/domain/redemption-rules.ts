@@ -1,7 +1,7 @@
 import type {
   RedeemableVoucher,
+  RedemptionGroup,
   SessionRecord,
-  StoredVoucherGroup,
   VoucherChange,
   VoucherClient,
   VoucherSchedule,
@@ -70,7 +70,7 @@ export type WindowCheck =
   | { readonly open: true; readonly closesAt: number | undefined }
   | { readonly open: false; readonly reason: 'not-effective' | 'expired' };
 
-export function validityAt(group: StoredVoucherGroup, now: number, timeZone: string): WindowCheck {
+export function validityAt(group: RedemptionGroup, now: number, timeZone: string): WindowCheck {
   if (group.validityType === 1) {
     if (group.effectiveTime !== undefined && now < group.effectiveTime) return { open: false, reason: 'not-effective' };
     if (group.expirationTime !== undefined && now >= group.expirationTime) return { open: false, reason: 'expired' };
@@ -136,7 +136,7 @@ export function trafficPeriodStart(frequency: number, now: number, timeZone: str
   return start;
 }
 
-export function trafficLimitBytes(group: StoredVoucherGroup): number | undefined {
+export function trafficLimitBytes(group: RedemptionGroup): number | undefined {
   return group.trafficLimitEnable && group.trafficLimit !== undefined ? group.trafficLimit * BYTES_PER_MB : undefined;
 }
 
@@ -189,7 +189,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * an accounting update or an ending. `change()` answers what to write.
  */
 export class VoucherWork {
-  readonly group: StoredVoucherGroup;
+  readonly group: RedemptionGroup;
   readonly voucher: Mutable<RedeemableVoucher>;
   private readonly clients = new Map<string, Mutable<VoucherClient>>();
   private readonly sessions = new Map<string, Mutable<SessionRecord>>();

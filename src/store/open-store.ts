@@ -6,7 +6,7 @@ import { KyselyStore } from './kysely-store.js';
 import { openPostgres } from './postgres.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
-import { ImmediateSqliteDriver } from './sqlite-driver.js';
+import { ImmediateSqliteDriver, WriteCount } from './sqlite-driver.js';
 import { answerFromKeptRows, type ImmediateSql } from './prepared-query.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteReadCache } from './sqlite-read-cache.js';
@@ -39,16 +39,18 @@ class VoucherdSqliteDialect extends SqliteDialect {
   readonly #driverConfig: SqliteDialectConfig;
   readonly #readCache: SqliteReadCache;
   readonly #gate: TransactionGate;
+  readonly #writes: WriteCount;
 
-  constructor(config: SqliteDialectConfig, readCache: SqliteReadCache, gate: TransactionGate) {
+  constructor(config: SqliteDialectConfig, readCache: SqliteReadCache, gate: TransactionGate, writes: WriteCount) {
     super(config);
     this.#driverConfig = config;
     this.#readCache = readCache;
     this.#gate = gate;
+    this.#writes = writes;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#driverConfig, this.#readCache, this.#gate);
+    return new ImmediateSqliteDriver(this.#driverConfig, this.#readCache, this.#gate, this.#writes);
   }
 
   override createAdapter(): DialectAdapter {
@@ -157,8 +159,10 @@ export function openSqlite(file: string): KyselyStore {
   const gate = new TransactionGate();
   const checkpointer = new SqliteCheckpointer(file, gate);
   const cached = withStatementCache(database);
-  const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate) });
+  const writes = new WriteCount();
+  const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate, writes) });
   answerFromKeptRows(db, readCache);
+  const dataVersion = database.prepare('pragma data_version').pluck();
   const immediate: ImmediateSql = {
     db,
     run(sql, parameters) {
@@ -167,6 +171,7 @@ export function openSqlite(file: string): KyselyStore {
       statement.run(parameters);
       return [];
     },
+    changeMark: () => `${writes.value}:${String(dataVersion.get())}`,
   };
   const store = new KyselyStore(db, 'sqlite', undefined, immediate);
   // The checkpointing thread lets go first: the server's connection, closing last, then folds the

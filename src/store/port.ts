@@ -630,11 +630,17 @@ export interface SessionRecord {
   readonly lastAcctAt: number | undefined;
 }
 
+/**
+ * A group as redemption reads it: its settings, without the counters redemption itself moves
+ * (a read of the settings may be kept from one batch of redemptions to the next).
+ */
+export type RedemptionGroup = Omit<StoredVoucherGroup, 'totalCount' | 'usedCount' | 'inUseCount' | 'expiredCount'>;
+
 /** Everything a redemption decides on, read in the transaction that holds the voucher. */
 export interface VoucherState {
   readonly siteId: string;
   readonly timeZone: string;
-  readonly group: StoredVoucherGroup;
+  readonly group: RedemptionGroup;
   readonly voucher: RedeemableVoucher;
   readonly clients: readonly VoucherClient[];
   /** The voucher's sessions not ended yet (their deadline may have passed). */

@@ -71,6 +71,13 @@ export interface ImmediateSql {
   readonly db: Kysely<Database>;
   /** The rows `sql` answers with `parameters` (none for a statement that returns none). */
   run(sql: string, parameters: readonly unknown[]): unknown[];
+  /**
+   * A mark that differs whenever the database may have changed other than through `run`: a
+   * statement through Kysely on this connection that is not a SELECT, or a commit by another
+   * connection. Read in a write transaction, it stands until the transaction ends (nothing else
+   * writes meanwhile). So what was read under an equal mark, of tables `run` never writes, still holds.
+   */
+  changeMark(): string;
 }
 
 /** Where a prepared query runs: through Kysely, or at once (ImmediateSql). */

@@ -8,6 +8,17 @@ import type { TransactionGate } from './transaction-gate.js';
 export const SQLITE_BUSY_ATTEMPTS = 3;
 const BUSY_BACKOFF_MS = 20;
 
+/** What the driver itself runs to begin and end transactions: these change no data. */
+const TRANSACTION_CONTROL: ReadonlySet<string> = new Set(['begin immediate', 'commit', 'rollback']);
+
+/**
+ * How many statements that may change data the driver has run: everything but SELECTs and the
+ * driver's own BEGIN, COMMIT and ROLLBACK (see ImmediateSql.changeMark).
+ */
+export class WriteCount {
+  value = 0;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function retryingBusy<T>(run: () => Promise<T>): Promise<T> {
@@ -36,6 +47,7 @@ async function retryingBusy<T>(run: () => Promise<T>): Promise<T> {
  *   it, and every other statement and the end of every transaction empties it (SqliteReadCache).
  * - With a gate, a transaction waits at its start while the checkpointer holds the gate
  *   (TransactionGate, SqliteCheckpointer).
+ * - With a WriteCount, every statement that may change data is counted before it runs.
  */
 export class ImmediateSqliteDriver extends SqliteDriver {
   #inTransaction = false;
@@ -43,14 +55,17 @@ export class ImmediateSqliteDriver extends SqliteDriver {
   #retrying: DatabaseConnection | undefined;
   readonly #readCache: SqliteReadCache | undefined;
   readonly #gate: TransactionGate | undefined;
+  readonly #writes: WriteCount | undefined;
 
-  constructor(config: SqliteDialectConfig, readCache?: SqliteReadCache, gate?: TransactionGate) {
+  constructor(config: SqliteDialectConfig, readCache?: SqliteReadCache, gate?: TransactionGate, writes?: WriteCount) {
     super(config);
     this.#readCache = readCache;
     this.#gate = gate;
+    this.#writes = writes;
   }
 
   #execute<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#writes && !SelectQueryNode.is(query.query) && !TRANSACTION_CONTROL.has(query.sql)) this.#writes.value++;
     if (this.#inTransaction) return connection.executeQuery<R>(query);
     return retryingBusy(() => connection.executeQuery<R>(query));
   }

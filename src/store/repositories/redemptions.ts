@@ -1,10 +1,10 @@
 import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type {
   Page,
+  RedemptionGroup,
   RedemptionRepository,
   SessionQuery,
   SessionRecord,
-  StoredVoucherGroup,
   VoucherChange,
   VoucherClient,
   VoucherLookup,
@@ -122,9 +122,12 @@ interface PendingStep {
 }
 
 interface GroupRead {
-  readonly group: StoredVoucherGroup;
+  readonly group: RedemptionGroup;
   readonly timeZone: string;
 }
+
+/** Group reads kept between batches at most; past this they are read again. */
+const MAX_KEPT_GROUPS = 4096;
 
 /** Marks a step of a batch whose promise was rejected already. */
 const FAILED = Symbol('failed');
@@ -142,6 +145,14 @@ const FAILED = Symbol('failed');
 export class KyselyRedemptionRepository implements RedemptionRepository {
   private readonly queue: PendingStep[] = [];
   private draining = false;
+  /**
+   * On SQLite, the groups batches read, kept for the next batches while nothing but batches has
+   * written (ImmediateSql.changeMark): a batch writes none of what a group read reads (the
+   * group's settings, its site's time zone, its profile, its portals), only the group's counters,
+   * which a RedemptionGroup leaves out.
+   */
+  readonly #keptGroups = new Map<string, GroupRead>();
+  #keptGroupsMark: string | undefined;
 
   readonly #voucherByCode = new PreparedQuery((db, slot) =>
     db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('code', '=', slot<string>('code')),
@@ -296,12 +307,23 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     // The transaction holds the connection: its statements may skip Kysely's trip (ImmediateSql).
     const target = this.immediate ?? trx;
     // A group's settings cannot change within the transaction: steps of one group read it once.
-    const groups = new Map<string, GroupRead>();
+    const groups = this.groupsKept();
     const deltas = new Map<string, { used: number; inUse: number; expired: number }>();
     const values: unknown[] = [];
     for (const pending of batch) values.push(await this.step(target, pending.siteId, pending.lookup, pending.decide, groups, deltas));
     await this.countGroups(target, deltas);
     return values;
+  }
+
+  /** The group reads a batch may use: those kept since nothing else wrote, or none. */
+  private groupsKept(): Map<string, GroupRead> {
+    if (!this.immediate) return new Map();
+    const mark = this.immediate.changeMark();
+    if (mark !== this.#keptGroupsMark || this.#keptGroups.size >= MAX_KEPT_GROUPS) {
+      this.#keptGroups.clear();
+      this.#keptGroupsMark = mark;
+    }
+    return this.#keptGroups;
   }
 
   private async countGroups(trx: QueryTarget, deltas: Map<string, { used: number; inUse: number; expired: number }>) {
@@ -335,7 +357,8 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
 
   private async readGroup(trx: QueryTarget, groupId: string): Promise<GroupRead> {
     const [row] = await this.#group.execute(trx, { id: groupId });
-    let group = toGroup(row as GroupRow);
+    const { totalCount: _total, usedCount: _used, inUseCount: _inUse, expiredCount: _expired, ...settings } = toGroup(row as GroupRow);
+    let group: RedemptionGroup = settings;
     if (!group.applyToAllPortals) {
       const links = await this.#portalLinks.execute(trx, { group: group.id });
       group = { ...group, portalIds: links.map((link) => link.portal_id) };
