@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Store } from '../store/port.js';
 import type { Clock } from './clock.js';
 import { Errors, OmadaError } from './errors.js';
@@ -63,5 +63,5 @@ export class RateLimiter {
  * whatever a client sends as its id, and no address or client id is kept in clear.
  */
 export function bucketKey(rule: Pick<RateRule, 'bucket' | 'subject'>): string {
-  return `${rule.bucket}:${createHash('sha256').update(rule.subject).digest('hex')}`;
+  return `${rule.bucket}:${hash('sha256', rule.subject)}`;
 }
