@@ -75,7 +75,7 @@ export interface ImmediateSql {
    * A mark that differs whenever the database may have changed other than through `run`: a
    * statement through Kysely on this connection that is not a SELECT, or a commit by another
    * connection. Read in a write transaction, it stands until the transaction ends (nothing else
-   * writes meanwhile). So what was read under an equal mark, of tables `run` never writes, still holds.
+   * writes meanwhile). So what was read under an equal mark still holds, but for what `run` wrote.
    */
   changeMark(): string;
 }
