@@ -3,8 +3,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom } from '../src/domain/clock.js';
 import { RATE_LIMIT_PROFILES_PER_SITE, RateLimitProfileService } from '../src/domain/rate-limit-profiles.js';
-import { answer, createHarness, OMADAC_ID, tableCounts, type Harness } from './helpers.js';
+import { answer, createHarness, tableCounts, type Harness } from './helpers.js';
 import { HAVE_SPEC, responseValidators, SKIP_NOTE, SPEC_FILE, type Spec } from './spec-support.js';
+import { profilesUrl, profileUrl } from './voucher-groups-support.js';
 import { siteNumber } from '../src/store/sql-helpers.js';
 
 /**
@@ -12,10 +13,6 @@ import { siteNumber } from '../src/store/sql-helpers.js';
  * deleteRateLimitProfile. Expected codes and messages are written out from the spec's operation
  * descriptions, not imported from the error catalogue, so a typo there fails here.
  */
-
-const listUrl = (siteId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profiles`;
-/** Modify and delete live at the singular path, as the controller documents them. */
-const profileUrl = (siteId: string, profileId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profile/${profileId}`;
 
 const HEX_ID = /^[0-9a-f]{24}$/;
 const MAX_KBPS = 10_485_760;
@@ -83,8 +80,8 @@ describe('rate limit profiles', () => {
   });
   afterAll(() => h.close());
 
-  const create = (site: string, payload: unknown) => h.call({ method: 'POST', url: listUrl(site), token: admin, payload: payload as Fields });
-  const list = (site: string) => h.call({ method: 'GET', url: listUrl(site), token: admin });
+  const create = (site: string, payload: unknown) => h.call({ method: 'POST', url: profilesUrl(site), token: admin, payload: payload as Fields });
+  const list = (site: string) => h.call({ method: 'GET', url: profilesUrl(site), token: admin });
   const modify = (site: string, id: string, payload: unknown) =>
     h.call({ method: 'PUT', url: profileUrl(site, id), token: admin, payload: payload as Fields });
   const remove = (site: string, id: string) => h.call({ method: 'DELETE', url: profileUrl(site, id), token: admin });

@@ -4,14 +4,16 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom } from '../src/domain/clock.js';
 import { RedemptionService } from '../src/domain/redemption.js';
-import { answer, createHarness, OMADAC_ID, START, type Harness } from './helpers.js';
-import { BACKEND } from './test-store.js';
+import { answer, createHarness, START, type Harness } from './helpers.js';
+import { BACKEND, sqliteFile } from './test-store.js';
 import {
   createGroup,
   createPortal,
+  createProfile,
   groupsUrl,
   groupUrl,
   invalid,
+  profileUrl,
   success,
   voucherUrl,
   type Body,
@@ -176,18 +178,14 @@ describe('a group changed between two redemptions', () => {
   };
 
   it('gives the next client the limits of a profile modified through the Open API', async () => {
-    const profile = { name: 'Kept groups', downLimitEnable: true, downLimit: 4096, upLimitEnable: true, upLimit: 1024 };
-    const url = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profiles`;
-    expect(answer(await h.call({ method: 'POST', url, token, payload: profile })).body).toMatchObject({ errorCode: 0 });
-    const listed = (await h.call({ method: 'GET', url, token })).json().result as { profileId: string; name: string }[];
-    const profileId = listed.find((entry) => entry.name === profile.name)!.profileId;
+    const limits = { downLimitEnable: true, downLimit: 4096, upLimitEnable: true, upLimit: 1024 };
+    const profileId = await createProfile(h, token, siteId, 'Kept groups', limits);
     const groupId = await createGroup(h, token, siteId, { amount: 3, duration: 30, rateLimit: { mode: 1, rateLimitProfileId: profileId } });
     const [first, second, third] = await vouchersOf(groupId);
     expect(await rates(first!.code)).toEqual({ downLimit: 4096, upLimit: 1024, sessionTimeout: 1800 });
 
-    const modified = { ...profile, downLimit: 8192, upLimitEnable: false, upLimit: undefined };
-    const profileUrl = `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profile/${profileId}`;
-    expect(answer(await h.call({ method: 'PUT', url: profileUrl, token, payload: modified }))).toEqual(success());
+    const modified = { name: 'Kept groups', ...limits, downLimit: 8192, upLimitEnable: false, upLimit: undefined };
+    expect(answer(await h.call({ method: 'PUT', url: profileUrl(siteId, profileId), token, payload: modified }))).toEqual(success());
     expect(await rates(second!.code)).toEqual({ downLimit: 8192, upLimit: undefined, sessionTimeout: 1800 });
 
     // The group moved to custom limits in the database, as an older or newer voucherd might.
@@ -200,8 +198,7 @@ describe('a group changed between two redemptions', () => {
     const [first, second] = await vouchersOf(groupId);
     expect((await rates(first!.code)).sessionTimeout).toBe(1800);
     // A connection of its own, as the CLI or another process holds one: only data_version tells.
-    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(h.store.db);
-    const outside = new BetterSqlite3(rows[0]!.file);
+    const outside = new BetterSqlite3(await sqliteFile(h.store.db));
     try {
       outside.prepare('update voucher_groups set duration = 45 where id = ?').run(groupId);
     } finally {

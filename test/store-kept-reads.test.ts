@@ -1,9 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import type { AppRecord } from '../src/store/port.js';
-import { BACKEND, createTestStore, siteRecord, type TestStore } from './test-store.js';
+import { BACKEND, createTestStore, siteRecord, sqliteFile, type TestStore } from './test-store.js';
 
 /**
  * The reads every request makes (the access token, the site, a page of groups) may be answered
@@ -73,8 +72,7 @@ describe(`kept reads (${BACKEND})`, () => {
 
   it.runIf(BACKEND === 'sqlite')('shows reads that share one reading a commit no connection of this process made', async () => {
     // A connection of its own, as another process (the CLI) holds one: only data_version tells.
-    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(store.db);
-    const outside = new BetterSqlite3(rows[0]!.file);
+    const outside = new BetterSqlite3(await sqliteFile(store.db));
     try {
       expect((await store.sites.get(site.id))?.name).toBe('Site');
       outside.prepare('update sites set name = ? where id = ?').run('Renamed outside', site.id);

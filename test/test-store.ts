@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import type { SiteRecord } from '../src/store/port.js';
+import type { Database } from '../src/store/schema.js';
 import { openSqlite } from '../src/store/open-store.js';
 import { openPostgres } from '../src/store/postgres.js';
 
@@ -20,6 +22,12 @@ export interface TestStore {
   /** Another store on the same database, as a second instance would open it. */
   openAnother(): KyselyStore;
   dispose(): Promise<void>;
+}
+
+/** The file of a SQLite store, for a connection of a test's own (as the CLI or another process holds one). */
+export async function sqliteFile(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(db);
+  return rows[0]!.file;
 }
 
 async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -18,6 +18,8 @@ export const settingUrl = (siteId: string) => `${hotspotUrl(siteId)}/setting`;
 export const portalAddUrl = (siteId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/portal`;
 export const portalsUrl = (siteId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/portals`;
 export const profilesUrl = (siteId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profiles`;
+/** Modify and delete live at the singular path, as the controller documents them. */
+export const profileUrl = (siteId: string, profileId: string) => `/openapi/v1/${OMADAC_ID}/sites/${siteId}/rate-limit-profile/${profileId}`;
 
 export const HEX_ID = /^[0-9a-f]{24}$/;
 export const DAY_MS = 24 * 60 * 60 * 1000;

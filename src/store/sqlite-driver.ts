@@ -9,7 +9,7 @@ export const SQLITE_BUSY_ATTEMPTS = 3;
 const BUSY_BACKOFF_MS = 20;
 
 /** What the driver itself runs to begin and end transactions: these change no data. */
-const TRANSACTION_CONTROL: ReadonlySet<string> = new Set(['begin immediate', 'commit', 'rollback']);
+const isTransactionControl = (sql: string) => sql === 'begin immediate' || sql === 'commit' || sql === 'rollback';
 
 /**
  * How many statements that may change data the driver has run: everything but SELECTs and the
@@ -65,7 +65,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   #execute<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#writes && !SelectQueryNode.is(query.query) && !TRANSACTION_CONTROL.has(query.sql)) this.#writes.value++;
+    if (this.#writes && !SelectQueryNode.is(query.query) && !isTransactionControl(query.sql)) this.#writes.value++;
     if (this.#inTransaction) return connection.executeQuery<R>(query);
     return retryingBusy(() => connection.executeQuery<R>(query));
   }
