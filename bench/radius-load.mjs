@@ -3,15 +3,24 @@
 // Message-Authenticator) for codes read from a file, `CONCURRENCY` outstanding at a time, for
 // `DURATION` seconds after `WARMUP` seconds. Each answer is matched to its request by identifier
 // and timed from send to receipt. Prints one JSON line:
-//   {"sent","accepted","rejected","lost","exhausted","rps","p50_ms","p99_ms","max_ms"}
+//   {"sent","accepted","rejected","lost","exhausted","encoded","rps","p50_ms","p99_ms","max_ms"}
+// (encoded: how many codes from CODES_FROM on the prepared packets took).
 // rps counts answered requests (accepts and rejects) in the measured seconds.
 //
-// The requests are encoded before the clock starts (PACKETS of them, by default enough for 12,000
-// a second, and no more than there are codes), so the generator's own time goes to the socket; a
-// slot that has sent all of its packets stops and is counted as `exhausted`.
+// With RATE set, the load is open instead, as a fleet of gateways sends it: RATE requests a
+// second fall due whatever the server does, at most CONCURRENCY outstanding (a request due while
+// all are out waits for the next answer). The generator's timer ticks every millisecond or so;
+// a request is timed from the tick it fell due in, so a server that falls behind shows it in the
+// latencies rather than slowing the load (no coordinated omission).
 //
-// Environment: HOST, PORT, SECRET, CODES (a file, one code a line), CONCURRENCY (64),
-// DURATION (10), WARMUP (2), TIMEOUT_MS (2000), PACKETS.
+// The requests are encoded before the clock starts (PACKETS of them: by default enough for 12,000
+// a second closed, RATE and a fifth open, and no more than there are codes from CODES_FROM on), so
+// the generator's own time goes to the socket; a slot that has sent all of its packets stops and
+// is counted as `exhausted` — unless REUSE is set, for a server that keeps no state (the floor,
+// bench/udp-floor.mjs): then slots send their packets again from the first.
+//
+// Environment: HOST, PORT, SECRET, CODES (a file, one code a line), CODES_FROM (0), CONCURRENCY
+// (64), RATE, DURATION (10), WARMUP (2), TIMEOUT_MS (2000), PACKETS, REUSE.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import radius from 'radius';
@@ -20,13 +29,15 @@ const HOST = process.env.HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT);
 const SECRET = process.env.SECRET;
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const RATE = Number(process.env.RATE ?? 0);
+const REUSE = process.env.REUSE !== undefined && process.env.REUSE !== '';
 const DURATION_MS = Number(process.env.DURATION ?? 10) * 1000;
 const WARMUP_MS = Number(process.env.WARMUP ?? 2) * 1000;
 const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 2000);
 if (!PORT || !SECRET || !process.env.CODES) throw new Error('PORT, SECRET and CODES are required');
 if (CONCURRENCY > 255) throw new Error('CONCURRENCY must be at most 255 (one identifier space)');
 
-const codes = readFileSync(process.env.CODES, 'utf8').split('\n').filter(Boolean);
+const codes = readFileSync(process.env.CODES, 'utf8').split('\n').filter(Boolean).slice(Number(process.env.CODES_FROM ?? 0));
 let next = 0;
 let macCounter = 0;
 
@@ -54,7 +65,9 @@ let measuredAnswers = 0;
  * generator then spends its time sending and receiving, not signing.
  */
 // Every request is a first use: one code each, so never more requests than codes.
-const PACKETS = Math.min(Number(process.env.PACKETS ?? (12_000 * (DURATION_MS + WARMUP_MS)) / 1000), codes.length);
+const PER_SECOND = RATE > 0 ? RATE * 1.2 : 12_000;
+const PACKETS = Math.min(Number(process.env.PACKETS ?? (PER_SECOND * (DURATION_MS + WARMUP_MS)) / 1000), codes.length);
+// Open load takes free slots in turn (the longest free first), so they wear evenly.
 const PER_SLOT = Math.ceil(PACKETS / CONCURRENCY);
 const packets = Array.from({ length: CONCURRENCY }, (_, identifier) =>
   Array.from({ length: PER_SLOT }, () =>
@@ -74,18 +87,39 @@ const packets = Array.from({ length: CONCURRENCY }, (_, identifier) =>
 );
 const sentBySlot = new Array(CONCURRENCY).fill(0);
 
+/** Open load: when each request not yet sent was due, oldest first. */
+const due = [];
+
+/** Sends a request from a free slot: closed load sends the next one at once, open load the oldest due. */
 function send() {
   if (stopping || free.length === 0) return;
-  const identifier = free.pop();
+  if (RATE > 0 && due.length === 0) return;
+  const identifier = RATE > 0 ? free.shift() : free.pop();
   // Sent once each: a packet sent again would be a retransmission, answered from the server's cache.
+  if (sentBySlot[identifier] === PER_SLOT && REUSE) sentBySlot[identifier] = 0;
   if (sentBySlot[identifier] === PER_SLOT) {
     counts.exhausted++;
     return;
   }
   const packet = packets[identifier][sentBySlot[identifier]++];
-  pending.set(identifier, { sentAt: performance.now(), measured: measuring });
+  const now = performance.now();
+  const dueAt = RATE > 0 ? due.shift() : now;
+  pending.set(identifier, { sentAt: now, dueAt, measured: measuring });
   counts.sent++;
   socket.send(packet, PORT, HOST);
+}
+
+/** Open load: every millisecond, the requests that fell due since the last tick. */
+function openLoad() {
+  const start = performance.now();
+  let scheduled = 0;
+  return setInterval(() => {
+    const until = Math.floor(((performance.now() - start) * RATE) / 1000);
+    // Timed from this tick: the generator's own timer is coarser than the intervals between requests.
+    const now = performance.now();
+    for (; scheduled < until; scheduled++) due.push(now);
+    while (due.length > 0 && free.length > 0 && !stopping) send();
+  }, 1);
 }
 
 // Requests unanswered after TIMEOUT_MS are lost, and their slots send the next: one sweep looks
@@ -108,7 +142,7 @@ socket.on('message', (message) => {
   const request = pending.get(identifier);
   if (!request) return;
   pending.delete(identifier);
-  const ms = performance.now() - request.sentAt;
+  const ms = performance.now() - request.dueAt;
   if (message[0] === 2) counts.accepted++;
   else counts.rejected++;
   if (request.measured && measuring) {
@@ -120,7 +154,8 @@ socket.on('message', (message) => {
 });
 
 await new Promise((resolve) => socket.bind(0, resolve));
-for (let i = 0; i < CONCURRENCY; i++) send();
+const ticker = RATE > 0 ? openLoad() : undefined;
+if (RATE === 0) for (let i = 0; i < CONCURRENCY; i++) send();
 await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
 measuring = true;
 const startedAt = process.hrtime.bigint();
@@ -130,6 +165,7 @@ const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
 stopping = true;
 await new Promise((resolve) => setTimeout(resolve, Math.min(TIMEOUT_MS, 500)));
 clearInterval(sweep);
+clearInterval(ticker);
 socket.close();
 
 latencies.sort((a, b) => a - b);
@@ -137,6 +173,7 @@ const at = (q) => (latencies.length === 0 ? null : Math.round(latencies[Math.min
 process.stdout.write(
   `${JSON.stringify({
     ...counts,
+    encoded: Math.min(next, codes.length),
     rps: Math.round(measuredAnswers / seconds),
     p50_ms: at(0.5),
     p99_ms: at(0.99),

@@ -5,12 +5,23 @@
 // the engine reads the voucher and its group, decides, and writes the use, the client and the
 // session. Target: at least 5,000 authentications a second with a p99 under 10 ms.
 //
+// Two loads, each run first against the floor (bench/udp-floor.mjs: a bare UDP responder, what
+// the machine allows at that moment) and then against voucherd:
+// - closed: BENCH_RADIUS_CONCURRENCY requests outstanding, the next sent as one is answered —
+//   how many a second voucherd can answer (radius_auth_rps, and its ratio to the floor's);
+// - open: BENCH_RADIUS_RATE requests a second fall due whatever the answers do, as from a fleet
+//   of gateways — the latencies at that rate (radius_open_p99_ms; a server slower than the rate
+//   falls behind, and its latencies grow with the backlog).
+// The target is met when the closed load reaches 5,000/s and the open one at 5,000/s loses
+// nothing with a p99 under 10 ms.
+//
 // The vouchers are made through the Open API first (200 groups of 5000, not timed); the codes
 // the generator sends are read from the database file. Progress goes to stderr; stdout gets a
-// summary and ends with one JSON line: radius_auth_rps, radius_p50_ms, radius_p99_ms, …
+// summary and ends with one JSON line: radius_auth_rps, radius_p99_ms, radius_open_p99_ms, …
 //
 // Knobs (environment): BENCH_RADIUS_VOUCHERS (1000000), BENCH_RADIUS_CONCURRENCY (outstanding
-// requests, 32), BENCH_RADIUS_DURATION (seconds, 10), BENCH_RADIUS_WARMUP (seconds, 3);
+// requests, 32), BENCH_RADIUS_RATE (5000), BENCH_RADIUS_DURATION (seconds, 10),
+// BENCH_RADIUS_WARMUP (seconds, 3);
 // BENCH_SERVER_NODE_ARGS adds flags to the server's node (e.g. "--cpu-prof --cpu-prof-dir=DIR").
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -27,6 +38,7 @@ import {
   log,
   OMADAC_ID,
   peakRssMb,
+  round,
   positive,
   ROOT,
   serverEnv,
@@ -42,6 +54,9 @@ const VOUCHERS = positive('BENCH_RADIUS_VOUCHERS', 1_000_000);
 const CONCURRENCY = positive('BENCH_RADIUS_CONCURRENCY', 32);
 const DURATION_S = positive('BENCH_RADIUS_DURATION', 10);
 const WARMUP_S = positive('BENCH_RADIUS_WARMUP', 3);
+const RATE = positive('BENCH_RADIUS_RATE', 5000);
+/** Open load: outstanding requests at most (one identifier space). */
+const CONCURRENCY_OPEN = 255;
 const NAS_SECRET = 'bench-radius-secret';
 const DEADLINE_MS = 15 * 60 * 1000;
 
@@ -53,7 +68,7 @@ const deadline = setTimeout(() => {
 deadline.unref();
 
 async function main() {
-  const load = loadavg()[0];
+  const loadAverage = loadavg()[0];
   const dataDir = tempDir('voucherd-bench-radius-');
   const port = await freePort();
   const authPort = await freeUdpPort();
@@ -103,44 +118,78 @@ async function main() {
   const codesFile = join(dataDir, 'codes.txt');
   writeFileSync(codesFile, `${codes.join('\n')}\n`);
 
-  log(`load: ${CONCURRENCY} outstanding, ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
-  const generator = start([join(ROOT, 'bench', 'radius-load.mjs')], {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(authPort),
-    SECRET: NAS_SECRET,
-    CODES: codesFile,
-    CONCURRENCY: String(CONCURRENCY),
-    DURATION: String(DURATION_S),
-    WARMUP: String(WARMUP_S),
-  });
-  const exit = await generator.exit;
-  if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
-  const result = JSON.parse(generator.output.trim().split('\n').pop());
+  const floorPort = await freeUdpPort();
+  const floor = start([join(ROOT, 'bench', 'udp-floor.mjs')], { ...process.env, PORT: String(floorPort) });
+  await waitFor(floor, async () => floor.output.includes('listening'), 'the UDP floor');
+
+  // Every request to voucherd is a first use: each of its runs takes codes no run took before
+  // (the generator encodes all the packets it may send, so it spends more codes than it sends).
+  let codesFrom = 0;
+  const measure = async (target, settings) => {
+    const toVoucherd = target === authPort;
+    const generator = start([join(ROOT, 'bench', 'radius-load.mjs')], {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(target),
+      SECRET: NAS_SECRET,
+      CODES: codesFile,
+      CODES_FROM: String(toVoucherd ? codesFrom : 0),
+      DURATION: String(DURATION_S),
+      WARMUP: String(WARMUP_S),
+      ...(!toVoucherd && { REUSE: '1', PACKETS: '20000' }),
+      ...settings,
+    });
+    const exit = await generator.exit;
+    if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
+    const result = JSON.parse(generator.output.trim().split('\n').pop());
+    if (toVoucherd) codesFrom += result.encoded;
+    if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
+    if (result.rejected > 0) throw new Error(`${result.rejected} rejected requests: every code sent is valid`);
+    log(`${toVoucherd ? 'voucherd' : 'floor'}, ${settings.RATE ? `${settings.RATE}/s offered` : `${settings.CONCURRENCY} outstanding`}: ${JSON.stringify(result)}`);
+    return result;
+  };
+
+  // Floor and voucherd in turn, so that both runs of a pair meet the machine in the same moment.
+  log(`closed load: ${CONCURRENCY} outstanding, ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
+  const closedFloor = await measure(floorPort, { CONCURRENCY: String(CONCURRENCY) });
+  const closed = await measure(authPort, { CONCURRENCY: String(CONCURRENCY) });
+  if (closed.lost > 0) throw new Error(`${closed.lost} requests lost under closed load`);
+  log(`open load: ${RATE} requests a second offered, at most ${CONCURRENCY_OPEN} outstanding`);
+  const openFloor = await measure(floorPort, { RATE: String(RATE), CONCURRENCY: String(CONCURRENCY_OPEN) });
+  const open = await measure(authPort, { RATE: String(RATE), CONCURRENCY: String(CONCURRENCY_OPEN) });
   const rss = peakRssMb(server.child.pid);
   await stop(server);
-  if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
-  if (result.rejected > 0 || result.lost > 0) {
-    throw new Error(`${result.rejected} rejected and ${result.lost} lost requests: every code sent is valid`);
-  }
+  await stop(floor);
 
   const figures = {
     radius_vouchers: groups * GROUP_SIZE,
     radius_concurrency: CONCURRENCY,
-    radius_auth_rps: result.rps,
-    radius_p50_ms: result.p50_ms,
-    radius_p99_ms: result.p99_ms,
-    radius_max_ms: result.max_ms,
-    radius_accepted: result.accepted,
+    radius_auth_rps: closed.rps,
+    radius_p50_ms: closed.p50_ms,
+    radius_p99_ms: closed.p99_ms,
+    radius_max_ms: closed.max_ms,
+    radius_floor_rps: closedFloor.rps,
+    radius_floor_p99_ms: closedFloor.p99_ms,
+    radius_rps_ratio: round(closed.rps / closedFloor.rps),
+    radius_open_rate: RATE,
+    radius_open_rps: open.rps,
+    radius_open_p50_ms: open.p50_ms,
+    radius_open_p99_ms: open.p99_ms,
+    radius_open_max_ms: open.max_ms,
+    radius_open_lost: open.lost,
+    radius_open_floor_p50_ms: openFloor.p50_ms,
+    radius_open_floor_p99_ms: openFloor.p99_ms,
+    radius_accepted: closed.accepted + open.accepted,
     radius_peak_rss_mb: rss === null ? null : Math.round(rss),
-    radius_target_met: result.rps >= 5000 && result.p99_ms !== null && result.p99_ms < 10,
+    radius_target_met: closed.rps >= 5000 && open.lost === 0 && open.p99_ms !== null && open.p99_ms < 10,
     cpus: availableParallelism(),
     cpu: cpus()[0]?.model ?? null,
     node: process.version,
-    load_average_at_start: Math.round(load * 100) / 100,
+    load_average_at_start: Math.round(loadAverage * 100) / 100,
   };
-  console.log(`RADIUS authentication among ${figures.radius_vouchers} vouchers, ${CONCURRENCY} outstanding:`);
-  console.log(`  ${figures.radius_auth_rps} auth/s, p50 ${figures.radius_p50_ms} ms, p99 ${figures.radius_p99_ms} ms (target: >= 5000/s, p99 < 10 ms)`);
+  console.log(`RADIUS authentication among ${figures.radius_vouchers} vouchers (target: >= 5000/s, p99 < 10 ms):`);
+  console.log(`  ${CONCURRENCY} outstanding: ${closed.rps} auth/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms; floor ${closedFloor.rps}/s (ratio ${figures.radius_rps_ratio})`);
+  console.log(`  ${RATE}/s offered: ${open.rps} answered/s, p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, ${open.lost} lost; floor p50 ${openFloor.p50_ms} ms, p99 ${openFloor.p99_ms} ms`);
   console.log(JSON.stringify(figures));
 }
 
