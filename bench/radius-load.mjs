@@ -49,7 +49,9 @@ const mac = () => {
     .toUpperCase();
 };
 
-const socket = createSocket('udp4');
+// Answers may come in bursts (a batch's worth at once) while the generator waits for a core: a
+// receive buffer as large as the system allows keeps it from dropping them.
+const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
 /** Outstanding requests by identifier. */
 const pending = new Map();
 const free = Array.from({ length: CONCURRENCY }, (_, i) => i);

@@ -97,6 +97,15 @@ const GIGAWORD = 2 ** 32;
 const MAX_ACCT_SESSION_ID = 64;
 /** A Class voucherd sent: a session's id. Anything else a gateway sends there is not ours. */
 const SESSION_ID = /^[0-9a-f]{24}$/;
+/**
+ * The receive buffer each socket asks for (octets). The kernel counts a small datagram as about a
+ * kilobyte, so the usual default (about 200 kB) drops what comes past a few hundred requests
+ * waiting to be read: a burst from gateways (clients coming back after an outage, a NAS
+ * restarting) while the thread is busy for a few milliseconds. The system may grant less (Linux:
+ * net.core.rmem_max); a system that refuses keeps its default.
+ */
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 /** A Disconnect-Request for a session ended by accounting is not sent again within this time (ms). */
 const DISCONNECT_MEMORY_MS = 10_000;
 
@@ -203,6 +212,11 @@ export class RadiusServer {
       socket.once('error', reject);
       socket.bind({ port, address: host }, () => {
         socket.off('error', reject);
+        try {
+          socket.setRecvBufferSize(RECEIVE_BUFFER);
+        } catch {
+          // The system's default stays.
+        }
         socket.on('error', (error) => this.deps.logger.error({ err: error, service }, 'radius: socket error'));
         socket.on('message', (message, remote) => this.receive(socket, service, message, remote));
         resolve(socket.address().port);
