@@ -2,7 +2,7 @@
 // (User-Name and User-Password the code, Calling-Station-Id a MAC of its own per request, with a
 // Message-Authenticator) for codes read from a file, `CONCURRENCY` outstanding at a time, for
 // `DURATION` seconds after `WARMUP` seconds. Each answer is matched to its request by identifier
-// and timed from send to receipt. Prints one JSON line:
+// and timed from send to receipt (open load, below: from when it fell due). Prints one JSON line:
 //   {"sent","accepted","rejected","lost","exhausted","encoded","rps","p50_ms","p99_ms","max_ms"}
 // (encoded: how many codes from CODES_FROM on the prepared packets took).
 // rps counts answered requests (accepts and rejects) in the measured seconds.
