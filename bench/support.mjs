@@ -189,6 +189,21 @@ export async function createSite(base, token, name) {
 }
 
 /** The peak resident set of a running process, in MB. */
+/**
+ * CPU time a process has used so far (all its threads, user and system), in ms, from
+ * /proc/<pid>/stat (Linux's clock ticks are hundredths of a second); null where it cannot be read.
+ */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
