@@ -188,7 +188,6 @@ export async function createSite(base, token, name) {
   return result.siteId;
 }
 
-/** The peak resident set of a running process, in MB. */
 /**
  * CPU time a process has used so far (all its threads, user and system), in ms, from
  * /proc/<pid>/stat (Linux's clock ticks are hundredths of a second); null where it cannot be read.
@@ -204,6 +203,7 @@ export function cpuMs(pid) {
   }
 }
 
+/** The peak resident set of a running process, in MB. */
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);

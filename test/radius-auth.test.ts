@@ -400,7 +400,9 @@ describe('robustness', () => {
         });
       });
       for (const request of requests) client.send(request, server.authPort, '127.0.0.1');
-      await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       expect(answered).toBe(BURST);
     } finally {
       client.close();
