@@ -4,6 +4,7 @@
  * only per site), and new sites and vouchers carry on from there. 009-voucher-first-use: of each
  * voucher's uses, exactly its earliest is marked. 010-timed-vouchers-due: the index of vouchers
  * that may run out keeps those with an end only, and the counts of run-out vouchers stay the same.
+ * 011-group-uses-by-site: the index of uses by group goes, and a group's first uses read the same.
  * Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
@@ -180,5 +181,57 @@ describe('010-timed-vouchers-due', () => {
     expect(await indexDefinition(db)).toEqual([expect.stringMatching(/where.*status = 1 and expires_at is not null/)]);
     expect([...(await test.store.redemptions.dueCounts([groupId], 5000))]).toEqual([[groupId, 1]]);
     expect([...(await test.store.redemptions.dueCounts([groupId], 10_000))]).toEqual([[groupId, 2]]);
+  });
+});
+
+describe('011-group-uses-by-site', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  const indexNames = async (db: Kysely<Database>) => {
+    const { rows } =
+      BACKEND === 'postgres'
+        ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'voucher_uses' order by 1`.execute(db)
+        : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'voucher_uses' order by 1`.execute(db);
+    return rows.map((row) => row.name);
+  };
+
+  it("drops the index of uses by group; a group's first uses read as before, in time order", async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    await fill(db, SITES[0]!, []);
+    await fill(db, SITES[1]!, []);
+    await test.store.migrate('010-timed-vouchers-due');
+    const groupOf = (siteId: string) => `${siteId.slice(0, 12)}aaaaaaaaaaaa`;
+    // [id, site, group, voucher's first use, used at]
+    const uses: [string, string, string, number, number][] = [
+      ['u1', SITES[0]!, groupOf(SITES[0]!), 1, 3000],
+      ['u2', SITES[0]!, groupOf(SITES[0]!), 1, 1000],
+      ['u3', SITES[0]!, 'other-group', 1, 2000], // another group of the site
+      ['u4', SITES[0]!, groupOf(SITES[0]!), 0, 2500], // not the voucher's first use
+      ['u5', SITES[0]!, groupOf(SITES[0]!), 1, 9000], // past the range
+      ['u6', SITES[1]!, groupOf(SITES[1]!), 1, 1500], // another site
+    ];
+    for (const [id, siteId, groupId, voucherFirst, usedAt] of uses) {
+      await sql`insert into voucher_uses (id, site_id, group_id, voucher_id, client_mac, first_use, voucher_first, used_at)
+        values (${id}, ${siteId}, ${groupId}, ${`v-${id}`}, 'AA-BB-CC-DD-EE-FF', 1, ${voucherFirst}, ${usedAt})`.execute(db);
+    }
+    const read = async () => (await test!.store.statistics.firstUses(SITES[0]!, 0, 5000, groupOf(SITES[0]!))).map((use) => [use.groupId, use.usedAt]);
+    const before = await read();
+    expect(await indexNames(db)).toContain('voucher_uses_group_time');
+
+    await test.store.migrate();
+
+    expect(await indexNames(db)).not.toContain('voucher_uses_group_time');
+    expect(await indexNames(db)).toContain('voucher_uses_site_time');
+    expect(await read()).toEqual(before);
+    expect(before).toEqual([
+      [groupOf(SITES[0]!), 1000],
+      [groupOf(SITES[0]!), 3000],
+    ]);
   });
 });

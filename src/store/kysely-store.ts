@@ -10,6 +10,7 @@ import { voucherPrint } from './migrations/007-voucher-print.js';
 import { siteNumbers } from './migrations/008-site-numbers.js';
 import { voucherFirstUse } from './migrations/009-voucher-first-use.js';
 import { timedVouchersDue } from './migrations/010-timed-vouchers-due.js';
+import { groupUsesBySite } from './migrations/011-group-uses-by-site.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-site-numbers': siteNumbers,
   '009-voucher-first-use': voucherFirstUse,
   '010-timed-vouchers-due': timedVouchersDue,
+  '011-group-uses-by-site': groupUsesBySite,
 };
 
 const MIGRATION_ATTEMPTS = 5;
