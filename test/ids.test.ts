@@ -1,9 +1,10 @@
 /**
  * Ids (src/domain/clock.ts): 12 hex digits of the creation time in ms, a 4-digit per-millisecond
- * sequence, 8 hex digits of randomness; never going backwards, whatever the clock does.
+ * sequence, 8 hex digits of randomness; never going backwards, whatever the clock does. The
+ * system randomness behind them (cryptoRandom) serves small draws from a pool.
  */
 import { describe, expect, it } from 'vitest';
-import { idSource, newId, type Clock, type Random } from '../src/domain/clock.js';
+import { cryptoRandom, idSource, newId, type Clock, type Random } from '../src/domain/clock.js';
 
 /** A clock that answers the given times in turn, and random bytes 0, 1, 2, … in turn. */
 function fixtures(times: number[]) {
@@ -40,5 +41,22 @@ describe('ids', () => {
     expect(ids[1]!.slice(16)).toBe('04050607');
     expect(ids.every((id) => /^[0-9a-f]{24}$/.test(id))).toBe(true);
     expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('cryptoRandom', () => {
+  it.each([0, 1, 4, 256, 257, 5000])('draws %i bytes', (size) => {
+    expect(cryptoRandom.bytes(size).length).toBe(size);
+  });
+
+  it('hands out bytes that later draws leave alone, and never the same bytes twice', () => {
+    const first = cryptoRandom.bytes(64);
+    const kept = Buffer.from(first);
+    // 16-byte draws across more than two fills of the pool.
+    const drawn = Array.from({ length: 600 }, () => cryptoRandom.bytes(16).toString('hex'));
+    expect(first).toEqual(kept);
+    expect(first.equals(Buffer.alloc(64))).toBe(false);
+    expect(new Set(drawn).size).toBe(drawn.length);
+    expect(drawn.every((hex) => hex !== '0'.repeat(32))).toBe(true);
   });
 });
