@@ -312,6 +312,21 @@ describe('POST /portal/logout', () => {
     expect((await auth({ voucherCode: voucher.code, clientMac: nextMac() })).json().errorCode).toBe(0);
   });
 
+  it('a client coming back after its logout holds its online slot again', async () => {
+    const voucher = await voucherWith({ limitType: 1, limitNum: 1, logout: true });
+    const client = nextMac();
+    const logout = () => h.call({ method: 'POST', url: '/portal/logout', payload: { site: siteId, clientMac: client } });
+    await auth({ voucherCode: voucher.code, clientMac: client });
+    expect(answer(await logout())).toEqual(success({ sessionsEnded: 1 }));
+    // Back with a session of its own, its second.
+    expect((await auth({ voucherCode: voucher.code, clientMac: client })).json().errorCode).toBe(0);
+    expect(answer(await auth({ voucherCode: voucher.code, clientMac: nextMac() }))).toEqual(USER_LIMIT);
+    // Signing in again while online keeps that session.
+    expect((await auth({ voucherCode: voucher.code, clientMac: client })).json().errorCode).toBe(0);
+    expect(answer(await logout())).toEqual(success({ sessionsEnded: 1 }));
+    expect((await auth({ voucherCode: voucher.code, clientMac: nextMac() })).json().errorCode).toBe(0);
+  });
+
   it('refuses where the group does not allow it, and for a client without a session', async () => {
     const voucher = await voucherWith({ logout: false });
     const client = nextMac();

@@ -5,6 +5,8 @@
  * voucher's uses, exactly its earliest is marked. 010-timed-vouchers-due: the index of vouchers
  * that may run out keeps those with an end only, and the counts of run-out vouchers stay the same.
  * 011-group-uses-by-site: the index of uses by group goes, and a group's first uses read the same.
+ * 012-sessions-through-clients: each client's row names its open session (else its latest), and a
+ * voucher's open sessions read through them.
  * Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
@@ -233,5 +235,72 @@ describe('011-group-uses-by-site', () => {
       [groupOf(SITES[0]!), 1000],
       [groupOf(SITES[0]!), 3000],
     ]);
+  });
+});
+
+describe('012-sessions-through-clients', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  it("points each client's row at its open session, else its latest; a voucher's open sessions read through them", async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    const siteId = SITES[0]!;
+    await fill(db, siteId, ['AAAAAA', 'BBBBBB']);
+    await test.store.migrate('011-group-uses-by-site');
+    const groupId = `${siteId.slice(0, 12)}aaaaaaaaaaaa`;
+    const [v0, v1] = [0, 1].map((index) => `${siteId.slice(0, 12)}${String(index).padStart(12, '0')}`);
+    await db.updateTable('vouchers').set({ status: 1, used: 3 }).where('id', '=', v0!).execute();
+    await db.updateTable('vouchers').set({ status: 1, used: 1 }).where('id', '=', v1!).execute();
+    // [voucher, client]
+    const clients: [string, string][] = [
+      [v0!, 'AA-AA-AA-AA-AA-AA'],
+      [v0!, 'BB-BB-BB-BB-BB-BB'],
+      [v0!, 'DD-DD-DD-DD-DD-DD'],
+      [v1!, 'CC-CC-CC-CC-CC-CC'],
+    ];
+    for (const [voucherId, clientMac] of clients) {
+      await sql`insert into voucher_clients (voucher_id, client_mac, first_auth_at, time_used_sec, traffic_used, traffic_period_start)
+        values (${voucherId}, ${clientMac}, 1, 0, 0, 0)`.execute(db);
+    }
+    // [id, voucher, client, started at, ended at]
+    const sessions: [string, string, string, number, number | null][] = [
+      ['s1', v0!, 'AA-AA-AA-AA-AA-AA', 100, 200],
+      ['s2', v0!, 'AA-AA-AA-AA-AA-AA', 300, null], // A's open session
+      ['s3', v0!, 'BB-BB-BB-BB-BB-BB', 100, 150],
+      ['s4', v0!, 'BB-BB-BB-BB-BB-BB', 400, 500], // B's latest, ended
+      ['s5', v0!, 'DD-DD-DD-DD-DD-DD', 50, null], // D's open session, though not its latest
+      ['s6', v0!, 'DD-DD-DD-DD-DD-DD', 600, 700],
+      ['s7', v1!, 'AA-AA-AA-AA-AA-AA', 100, null], // another voucher's
+    ];
+    for (const [id, voucherId, clientMac, startedAt, endedAt] of sessions) {
+      await sql`insert into sessions (id, site_id, voucher_id, group_id, code, client_mac, auth_type, via, started_at, deadline,
+          ended_at, session_time_sec, input_octets, output_octets)
+        values (${id}, ${siteId}, ${voucherId}, ${groupId}, 'AAAAAA', ${clientMac}, 3, 'portal', ${startedAt}, ${9_000_000_000_000},
+          ${endedAt}, 0, 0, 0)`.execute(db);
+    }
+
+    await test.store.migrate();
+
+    const pointers = await db.selectFrom('voucher_clients').select(['voucher_id', 'client_mac', 'session_id']).orderBy('voucher_id').orderBy('client_mac').execute();
+    expect(pointers.map((row) => [row.voucher_id, row.client_mac, row.session_id])).toEqual([
+      [v0, 'AA-AA-AA-AA-AA-AA', 's2'],
+      [v0, 'BB-BB-BB-BB-BB-BB', 's4'],
+      [v0, 'DD-DD-DD-DD-DD-DD', 's5'],
+      [v1, 'CC-CC-CC-CC-CC-CC', null],
+    ]);
+    const { rows: indexes } =
+      BACKEND === 'postgres'
+        ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'sessions'`.execute(db)
+        : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'sessions'`.execute(db);
+    expect(indexes.map((row) => row.name)).not.toContain('sessions_voucher_live');
+    const open = (voucherId: string) =>
+      test!.store.redemptions.withVoucher(siteId, { voucherId }, (state) => ({ result: state?.open.map((session) => session.id) }));
+    expect(await open(v0!)).toEqual(['s5', 's2']);
+    expect(await open(v1!)).toEqual([]);
   });
 });

@@ -394,8 +394,13 @@ export class VoucherWork {
     session.radioId = context.radioId ?? session.radioId;
     session.clientIp = context.clientIp ?? session.clientIp;
     this.sessions.set(session.id, session);
-    if (existing) this.changedSessions.add(session.id);
-    else this.createdSessions.add(session.id);
+    if (existing) {
+      this.changedSessions.add(session.id);
+    } else {
+      this.createdSessions.add(session.id);
+      client.sessionId = session.id;
+      this.changedClients.add(client.mac);
+    }
 
     const limit = trafficLimitBytes(group);
     return {
@@ -420,6 +425,7 @@ export class VoucherWork {
       timeUsedSec: 0,
       trafficUsed: 0,
       trafficPeriodStart: trafficPeriodStart(this.group.trafficLimitFrequency, this.now, this.state.timeZone),
+      sessionId: undefined,
     };
     this.clients.set(mac, client);
     this.changedClients.add(mac);

@@ -11,6 +11,7 @@ import { siteNumbers } from './migrations/008-site-numbers.js';
 import { voucherFirstUse } from './migrations/009-voucher-first-use.js';
 import { timedVouchersDue } from './migrations/010-timed-vouchers-due.js';
 import { groupUsesBySite } from './migrations/011-group-uses-by-site.js';
+import { sessionsThroughClients } from './migrations/012-sessions-through-clients.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-voucher-first-use': voucherFirstUse,
   '010-timed-vouchers-due': timedVouchersDue,
   '011-group-uses-by-site': groupUsesBySite,
+  '012-sessions-through-clients': sessionsThroughClients,
 };
 
 const MIGRATION_ATTEMPTS = 5;
@@ -78,7 +80,7 @@ export class KyselyStore implements Store {
     this.rateLimits = new KyselyRateLimitRepository(db);
     this.nas = new KyselyNasRepository(db);
     this.redemptions = new KyselyRedemptionRepository(db, dialect, immediate);
-    this.voucherLifecycle = new KyselyVoucherLifecycleRepository(db);
+    this.voucherLifecycle = new KyselyVoucherLifecycleRepository(db, dialect);
     this.statistics = new KyselyVoucherStatisticsRepository(db);
     this.voucherPrint = new KyselyVoucherPrintRepository(db);
   }

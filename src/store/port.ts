@@ -596,6 +596,12 @@ export interface VoucherClient {
   /** Bytes since `trafficPeriodStart`. */
   readonly trafficUsed: number;
   readonly trafficPeriodStart: number;
+  /**
+   * The client's latest session on the voucher, the only one of its sessions that can be open:
+   * redemption opens a session for a client only when it has none live, having ended those whose
+   * time ran out. A voucher's open sessions are read through its clients' rows.
+   */
+  readonly sessionId: string | undefined;
 }
 
 export type SessionVia = 'radius' | 'portal' | 'admin';

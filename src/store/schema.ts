@@ -142,6 +142,8 @@ export interface Database {
     time_used_sec: number;
     traffic_used: number;
     traffic_period_start: number;
+    /** The client's latest session on the voucher (no foreign key: a session's record may be deleted). */
+    session_id: string | null;
   };
   sessions: {
     id: string;

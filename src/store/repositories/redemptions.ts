@@ -96,6 +96,7 @@ function toClient(row: Selectable<Database['voucher_clients']>): VoucherClient {
     timeUsedSec: Number(row.time_used_sec),
     trafficUsed: Number(row.traffic_used),
     trafficPeriodStart: Number(row.traffic_period_start),
+    sessionId: optional(row.session_id),
   };
 }
 
@@ -187,8 +188,16 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   readonly #clients = new PreparedQuery((db, slot) =>
     db.selectFrom('voucher_clients').selectAll().where('voucher_id', '=', slot<string>('voucher')),
   );
+  /** Through the clients' rows: a client's latest session is the only one of its sessions that can be open. */
   readonly #openSessions = new PreparedQuery((db, slot) =>
-    db.selectFrom('sessions').selectAll().where('voucher_id', '=', slot<string>('voucher')).where('ended_at', 'is', null),
+    db
+      .selectFrom('voucher_clients as c')
+      .innerJoin('sessions as s', 's.id', 'c.session_id')
+      .selectAll('s')
+      .where('c.voucher_id', '=', slot<string>('voucher'))
+      .where('s.ended_at', 'is', null)
+      .orderBy('s.started_at')
+      .orderBy('s.id'),
   );
   readonly #updateVoucher = new PreparedQuery((db, slot) =>
     db
@@ -210,6 +219,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       time_used_sec: slot<number>('timeUsedSec'),
       traffic_used: slot<number>('trafficUsed'),
       traffic_period_start: slot<number>('trafficPeriodStart'),
+      session_id: slot<string | null>('sessionId'),
     };
     return db
       .insertInto('voucher_clients')
@@ -405,7 +415,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       expiresAt: voucher.expiresAt ?? null,
       clockSince: voucher.clockSince ?? null,
     });
-    for (const client of change.clients) await this.#putClient.execute(trx, { voucher: state.voucher.id, ...client });
+    for (const client of change.clients) await this.#putClient.execute(trx, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
     for (const session of change.newSessions) await this.#insertSession.execute(trx, sessionRow(session));
     for (const session of change.sessions) await this.#updateSession.execute(trx, sessionRow(session));
     for (const use of change.uses) {

@@ -11,7 +11,7 @@ import type {
 } from '../port.js';
 import type { Database } from '../schema.js';
 import { assertSiteUnlocked } from '../site-lock.js';
-import { containsIgnoringCase } from '../sql-helpers.js';
+import { containsIgnoringCase, type Dialect } from '../sql-helpers.js';
 import { toSession } from './redemptions.js';
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
 
@@ -21,7 +21,7 @@ const ID_CHUNK = 1000;
 type Db = Kysely<Database> | Transaction<Database>;
 type Condition = Expression<SqlBool>;
 
-/** A deleted voucher, as much of it as the counters and the sessions need. */
+/** A deleted voucher, as much of it as the counters need. */
 interface Removed {
   readonly id: string;
   readonly group_id: string;
@@ -55,7 +55,10 @@ const statusAt = (now: number) => sql<number>`case when status = 1 and expires_a
 const NOTHING: DeleteOutcome = { groups: 0, vouchers: 0, ended: [] };
 
 export class KyselyVoucherLifecycleRepository implements VoucherLifecycleRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async deleteGroups(siteId: string, selection: GroupSelection, now: number): Promise<DeleteOutcome> {
     return this.db.transaction().execute(async (trx) => {
@@ -64,8 +67,9 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
       if (groups.length === 0) return NOTHING;
       const ids = groups.map((group) => group.id);
       const removed: Removed[] = [];
-      for (const chunk of chunked(ids)) removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk)])));
-      const ended = await this.settle(trx, siteId, removed, now, false);
+      const ended: SessionRecord[] = [];
+      for (const chunk of chunked(ids)) removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk)], now, ended)));
+      await this.settle(trx, siteId, removed, false);
       // Their portal links go with them (foreign key cascade).
       for (const chunk of chunked(ids)) await trx.deleteFrom('voucher_groups').where('id', 'in', chunk).execute();
       return { groups: groups.length, vouchers: removed.length, ended };
@@ -91,9 +95,10 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
       if (!conditions) return { ...NOTHING, groups };
       const ids = (await this.selectVouchers(trx, conditions, selection)).map((voucher) => voucher.id);
       const removed: Removed[] = [];
+      const ended: SessionRecord[] = [];
       // The conditions again: on PostgreSQL a redemption may have changed a status since the read.
-      for (const chunk of chunked(ids)) removed.push(...(await this.deleteWhere(trx, [...conditions, idIn('id', chunk)])));
-      const ended = await this.settle(trx, siteId, removed, now, true);
+      for (const chunk of chunked(ids)) removed.push(...(await this.deleteWhere(trx, [...conditions, idIn('id', chunk)], now, ended)));
+      await this.settle(trx, siteId, removed, true);
       return { groups, vouchers: removed.length, ended };
     });
   }
@@ -103,14 +108,15 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
       await assertSiteUnlocked(trx, siteId, now);
       const groups = await this.selectGroups(trx, siteId, selection, now);
       const removed: Removed[] = [];
+      const ended: SessionRecord[] = [];
       // Every voucher of a group whose window has closed is expired; elsewhere those whose time or uses ran out.
       for (const chunk of chunked(groups.filter((group) => group.closed).map((group) => group.id))) {
-        removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk)])));
+        removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk)], now, ended)));
       }
       for (const chunk of chunked(groups.filter((group) => !group.closed).map((group) => group.id))) {
-        removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk), sql<SqlBool>`${statusAt(now)} = 2`])));
+        removed.push(...(await this.deleteWhere(trx, [idIn('group_id', chunk), sql<SqlBool>`${statusAt(now)} = 2`], now, ended)));
       }
-      const ended = await this.settle(trx, siteId, removed, now, true);
+      await this.settle(trx, siteId, removed, true);
       return { groups: groups.length, vouchers: removed.length, ended };
     });
   }
@@ -229,38 +235,38 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
     );
   }
 
-  private async deleteWhere(trx: Transaction<Database>, conditions: readonly Condition[]): Promise<Removed[]> {
-    // Their voucher_clients rows go with them (foreign key cascade); voucher_uses stay for statistics.
+  /**
+   * Deletes the vouchers matching `conditions`, ending their open sessions first ('deleted'); the
+   * sessions that were live go into `ended`. A voucher's sessions are found through its clients'
+   * rows (VoucherClient.sessionId), which go with it (foreign key cascade); voucher_uses stay for
+   * statistics.
+   */
+  private async deleteWhere(
+    trx: Transaction<Database>,
+    conditions: readonly Condition[],
+    now: number,
+    ended: SessionRecord[],
+  ): Promise<Removed[]> {
+    const matching = () => trx.selectFrom('vouchers').select('id').where(allOf(conditions));
+    // On PostgreSQL a redemption under way on one of them finishes first, and its session is seen
+    // below; SQLite's transactions run one at a time.
+    if (this.dialect === 'postgres') await matching().forUpdate().execute();
+    const sessions = await trx
+      .updateTable('sessions')
+      // A session whose deadline passed unseen ended then, not now.
+      .set({ ended_at: sql<number>`case when deadline < ${now} then deadline else ${now} end`, end_reason: 'deleted' })
+      .where('ended_at', 'is', null)
+      .where('id', 'in', trx.selectFrom('voucher_clients').select('session_id').where('voucher_id', 'in', matching()))
+      .returningAll()
+      .execute();
+    for (const row of sessions) if (Number(row.deadline) > now) ended.push(toSession(row));
     const rows = await trx.deleteFrom('vouchers').where(allOf(conditions)).returning(['id', 'group_id', 'status', 'used']).execute();
     return rows.map((row) => ({ id: row.id, group_id: row.group_id, status: Number(row.status), used: Number(row.used) }));
   }
 
-  /**
-   * After vouchers are deleted: their open sessions end ('deleted'), and the counters of the site
-   * and, when they stay, of the groups drop by what went. Answers the sessions that were live.
-   */
-  private async settle(
-    trx: Transaction<Database>,
-    siteId: string,
-    removed: readonly Removed[],
-    now: number,
-    groupsStay: boolean,
-  ): Promise<SessionRecord[]> {
-    if (removed.length === 0) return [];
-    const ended: SessionRecord[] = [];
-    // Only a voucher that was ever used can have a session.
-    for (const chunk of chunked(removed.filter((voucher) => voucher.used > 0).map((voucher) => voucher.id))) {
-      const rows = await trx
-        .updateTable('sessions')
-        // A session whose deadline passed unseen ended then, not now.
-        .set({ ended_at: sql<number>`case when deadline < ${now} then deadline else ${now} end`, end_reason: 'deleted' })
-        .where('site_id', '=', siteId)
-        .where('ended_at', 'is', null)
-        .where('voucher_id', 'in', chunk)
-        .returningAll()
-        .execute();
-      for (const row of rows) if (Number(row.deadline) > now) ended.push(toSession(row));
-    }
+  /** After vouchers are deleted: the counters of the site and, when they stay, of the groups drop by what went. */
+  private async settle(trx: Transaction<Database>, siteId: string, removed: readonly Removed[], groupsStay: boolean): Promise<void> {
+    if (removed.length === 0) return;
     if (groupsStay) {
       const delta = new Map<string, { total: number; used: number; inUse: number; expired: number }>();
       for (const voucher of removed) {
@@ -290,7 +296,6 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
       .set((eb) => ({ voucher_count: eb('voucher_count', '-', removed.length) }))
       .where('id', '=', siteId)
       .execute();
-    return ended;
   }
 
   /** Groups with their profile's limits, as toGroup reads them. */
