@@ -304,3 +304,47 @@ describe('012-sessions-through-clients', () => {
     expect(await open(v1!)).toEqual([]);
   });
 });
+
+describe('013-named-sessions-only', () => {
+  let test: TestStore | undefined;
+  afterEach(async () => {
+    await test?.store.close();
+    await test?.dispose();
+    test = undefined;
+  });
+
+  it('keeps only sessions a NAS named in the Acct-Session-Id index, and finds them as before', async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    const siteId = SITES[0]!;
+    await fill(db, siteId, []);
+    await test.store.migrate('012-sessions-through-clients');
+    // [id, Acct-Session-Id, NAS, started at]
+    const sessions: [string, string | null, string | null, number][] = [
+      ['s1', 'acct-1', 'nas-1', 100],
+      ['s2', 'acct-1', 'nas-1', 200], // the same id again, later: the later one is found
+      ['s3', 'acct-1', 'nas-2', 300], // another NAS's
+      ['s4', null, null, 400], // not named yet
+    ];
+    for (const [id, acctSessionId, nasId, startedAt] of sessions) {
+      await sql`insert into sessions (id, site_id, client_mac, auth_type, via, started_at, deadline, acct_session_id, nas_id,
+          session_time_sec, input_octets, output_octets)
+        values (${id}, ${siteId}, 'AA-BB-CC-DD-EE-FF', 3, 'radius', ${startedAt}, ${9_000_000_000_000}, ${acctSessionId}, ${nasId},
+          0, 0, 0)`.execute(db);
+    }
+
+    await test.store.migrate();
+
+    const { rows } =
+      BACKEND === 'postgres'
+        ? await sql<{ definition: string }>`select indexdef as definition from pg_indexes where indexname = 'sessions_acct'`.execute(db)
+        : await sql<{ definition: string }>`select sql as definition from sqlite_master where name = 'sessions_acct'`.execute(db);
+    expect(rows.map((row) => row.definition.toLowerCase().replaceAll(/["()]/g, ''))).toEqual([
+      expect.stringMatching(/where acct_session_id is not null$/),
+    ]);
+    const found = async (nasId: string, acctSessionId: string) => (await test!.store.redemptions.findByAcctSessionId(nasId, acctSessionId))?.id;
+    expect(await found('nas-1', 'acct-1')).toBe('s2');
+    expect(await found('nas-2', 'acct-1')).toBe('s3');
+    expect(await found('nas-1', 'acct-2')).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@ import { voucherFirstUse } from './migrations/009-voucher-first-use.js';
 import { timedVouchersDue } from './migrations/010-timed-vouchers-due.js';
 import { groupUsesBySite } from './migrations/011-group-uses-by-site.js';
 import { sessionsThroughClients } from './migrations/012-sessions-through-clients.js';
+import { namedSessionsOnly } from './migrations/013-named-sessions-only.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-timed-vouchers-due': timedVouchersDue,
   '011-group-uses-by-site': groupUsesBySite,
   '012-sessions-through-clients': sessionsThroughClients,
+  '013-named-sessions-only': namedSessionsOnly,
 };
 
 const MIGRATION_ATTEMPTS = 5;
