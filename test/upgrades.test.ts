@@ -34,17 +34,28 @@ async function fill(db: Kysely<Database>, siteId: string, codes: readonly string
   }
 }
 
+let test: TestStore | undefined;
+afterEach(async () => {
+  await test?.store.close();
+  await test?.dispose();
+  test = undefined;
+});
+
+/** The indexes of `table` by name, each with its definition in lower case without quotes or parentheses. */
+async function indexesOf(db: Kysely<Database>, table: string): Promise<Map<string, string>> {
+  const { rows } =
+    BACKEND === 'postgres'
+      ? await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition from pg_indexes
+          where tablename = ${table} and schemaname = current_schema()`.execute(db)
+      : await sql<{ name: string; definition: string | null }>`select name, sql as definition from sqlite_master
+          where type = 'index' and tbl_name = ${table}`.execute(db);
+  return new Map(rows.map((row) => [row.name, (row.definition ?? '').toLowerCase().replaceAll(/["()]/g, '')]));
+}
+
 const codesOf = async (db: Kysely<Database>, siteId: string) =>
   (await db.selectFrom('vouchers').select('code').where('site_number', '=', siteNumber(siteId)).orderBy('code').execute()).map((row) => row.code);
 
 describe('008-site-numbers', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
   it('numbers the sites of an earlier database and moves every voucher to its site by number', async () => {
     test = await createTestStore({ through: BEFORE });
     const { db } = test.store;
@@ -103,13 +114,6 @@ describe('008-site-numbers', () => {
 });
 
 describe('009-voucher-first-use', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
   it('marks the earliest first use of each voucher (ties by id), and only that one', async () => {
     test = await createTestStore({ through: '008-site-numbers' });
     const { db } = test.store;
@@ -143,21 +147,6 @@ describe('009-voucher-first-use', () => {
 });
 
 describe('010-timed-vouchers-due', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
-  const indexDefinition = async (db: Kysely<Database>) => {
-    const { rows } =
-      BACKEND === 'postgres'
-        ? await sql<{ definition: string }>`select indexdef as definition from pg_indexes where indexname = 'vouchers_group_due'`.execute(db)
-        : await sql<{ definition: string }>`select sql as definition from sqlite_master where name = 'vouchers_group_due'`.execute(db);
-    return rows.map((row) => row.definition.toLowerCase().replaceAll(/["()]/g, ''));
-  };
-
   it('keeps only vouchers in use with an end in the index, and counts the run-out ones as before', async () => {
     test = await createTestStore({ through: BEFORE });
     const { db } = test.store;
@@ -180,28 +169,13 @@ describe('010-timed-vouchers-due', () => {
 
     await test.store.migrate();
 
-    expect(await indexDefinition(db)).toEqual([expect.stringMatching(/where.*status = 1 and expires_at is not null/)]);
+    expect((await indexesOf(db, 'vouchers')).get('vouchers_group_due')).toMatch(/where.*status = 1 and expires_at is not null/);
     expect([...(await test.store.redemptions.dueCounts([groupId], 5000))]).toEqual([[groupId, 1]]);
     expect([...(await test.store.redemptions.dueCounts([groupId], 10_000))]).toEqual([[groupId, 2]]);
   });
 });
 
 describe('011-group-uses-by-site', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
-  const indexNames = async (db: Kysely<Database>) => {
-    const { rows } =
-      BACKEND === 'postgres'
-        ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'voucher_uses' order by 1`.execute(db)
-        : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'voucher_uses' order by 1`.execute(db);
-    return rows.map((row) => row.name);
-  };
-
   it("drops the index of uses by group; a group's first uses read as before, in time order", async () => {
     test = await createTestStore({ through: BEFORE });
     const { db } = test.store;
@@ -224,12 +198,13 @@ describe('011-group-uses-by-site', () => {
     }
     const read = async () => (await test!.store.statistics.firstUses(SITES[0]!, 0, 5000, groupOf(SITES[0]!))).map((use) => [use.groupId, use.usedAt]);
     const before = await read();
-    expect(await indexNames(db)).toContain('voucher_uses_group_time');
+    expect([...(await indexesOf(db, 'voucher_uses')).keys()]).toContain('voucher_uses_group_time');
 
     await test.store.migrate();
 
-    expect(await indexNames(db)).not.toContain('voucher_uses_group_time');
-    expect(await indexNames(db)).toContain('voucher_uses_site_time');
+    const after = [...(await indexesOf(db, 'voucher_uses')).keys()];
+    expect(after).not.toContain('voucher_uses_group_time');
+    expect(after).toContain('voucher_uses_site_time');
     expect(await read()).toEqual(before);
     expect(before).toEqual([
       [groupOf(SITES[0]!), 1000],
@@ -239,13 +214,6 @@ describe('011-group-uses-by-site', () => {
 });
 
 describe('012-sessions-through-clients', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
   it("points each client's row at its open session, else its latest; a voucher's open sessions read through them", async () => {
     test = await createTestStore({ through: BEFORE });
     const { db } = test.store;
@@ -293,11 +261,7 @@ describe('012-sessions-through-clients', () => {
       [v0, 'DD-DD-DD-DD-DD-DD', 's5'],
       [v1, 'CC-CC-CC-CC-CC-CC', null],
     ]);
-    const { rows: indexes } =
-      BACKEND === 'postgres'
-        ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'sessions'`.execute(db)
-        : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'sessions'`.execute(db);
-    expect(indexes.map((row) => row.name)).not.toContain('sessions_voucher_live');
+    expect([...(await indexesOf(db, 'sessions')).keys()]).not.toContain('sessions_voucher_live');
     const open = (voucherId: string) =>
       test!.store.redemptions.withVoucher(siteId, { voucherId }, (state) => ({ result: state?.open.map((session) => session.id) }));
     expect(await open(v0!)).toEqual(['s5', 's2']);
@@ -306,13 +270,6 @@ describe('012-sessions-through-clients', () => {
 });
 
 describe('013-named-sessions-only', () => {
-  let test: TestStore | undefined;
-  afterEach(async () => {
-    await test?.store.close();
-    await test?.dispose();
-    test = undefined;
-  });
-
   it('keeps only sessions a NAS named in the Acct-Session-Id index, and finds them as before', async () => {
     test = await createTestStore({ through: BEFORE });
     const { db } = test.store;
@@ -335,13 +292,7 @@ describe('013-named-sessions-only', () => {
 
     await test.store.migrate();
 
-    const { rows } =
-      BACKEND === 'postgres'
-        ? await sql<{ definition: string }>`select indexdef as definition from pg_indexes where indexname = 'sessions_acct'`.execute(db)
-        : await sql<{ definition: string }>`select sql as definition from sqlite_master where name = 'sessions_acct'`.execute(db);
-    expect(rows.map((row) => row.definition.toLowerCase().replaceAll(/["()]/g, ''))).toEqual([
-      expect.stringMatching(/where acct_session_id is not null$/),
-    ]);
+    expect((await indexesOf(db, 'sessions')).get('sessions_acct')).toMatch(/where acct_session_id is not null$/);
     const found = async (nasId: string, acctSessionId: string) => (await test!.store.redemptions.findByAcctSessionId(nasId, acctSessionId))?.id;
     expect(await found('nas-1', 'acct-1')).toBe('s2');
     expect(await found('nas-2', 'acct-1')).toBe('s3');
