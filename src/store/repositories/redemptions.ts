@@ -415,7 +415,9 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       expiresAt: voucher.expiresAt ?? null,
       clockSince: voucher.clockSince ?? null,
     });
-    for (const client of change.clients) await this.#putClient.execute(trx, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
+    for (const client of change.clients) {
+      await this.#putClient.execute(trx, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
+    }
     for (const session of change.newSessions) await this.#insertSession.execute(trx, sessionRow(session));
     for (const session of change.sessions) await this.#updateSession.execute(trx, sessionRow(session));
     for (const use of change.uses) {
