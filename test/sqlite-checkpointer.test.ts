@@ -58,7 +58,7 @@ describe('SqliteCheckpointer', () => {
    * server's writers do: with the thread until the log has started over three times (a loaded
    * machine may start the thread late; 20 seconds at most), without it `batches` of them.
    */
-  async function writeSteadily(withThread: boolean, batches: number) {
+  async function writeSteadily(withThread: boolean, batches: number, finish?: (db: BetterSqlite3.Database) => void) {
     dir = mkdtempSync(join(tmpdir(), 'voucherd-checkpointer-'));
     const file = join(dir, 'test.db');
     const db = new BetterSqlite3(file);
@@ -68,7 +68,8 @@ describe('SqliteCheckpointer', () => {
     db.pragma('wal_autocheckpoint = 0');
     db.exec('create table t (id integer primary key, v text)');
     const gate = new TransactionGate();
-    const checkpointer = withThread ? new SqliteCheckpointer(file, gate, { intervalMs: 5, restartPages: 200, settledPages: 50 }) : undefined;
+    const options = { intervalMs: 5, restartPages: 200, settledPages: 50, ...(finish && { finish: () => finish(db) }) };
+    const checkpointer = withThread ? new SqliteCheckpointer(file, gate, options) : undefined;
     const insert = db.prepare('insert into t (v) values (?)');
     const deadline = Date.now() + 20_000;
     let written = 0;
@@ -103,6 +104,29 @@ describe('SqliteCheckpointer', () => {
     expect(restarts).toBe(3);
     // Transactions of ~6 pages each: without the thread the log would hold them all.
     expect(lastPages).toBeLessThan(Math.max(3000, written * 3));
+  });
+
+  it('has the server copy the last pages itself when it can, and starts the log over as often', async () => {
+    let finished = 0;
+    const { written, rows, restarts, lastPages } = await writeSteadily(true, 0, (db) => {
+      finished++;
+      db.pragma('wal_checkpoint(PASSIVE)');
+    });
+    expect(rows).toBe(written * 20);
+    expect(restarts).toBe(3);
+    expect(finished).toBeGreaterThanOrEqual(3);
+    expect(lastPages).toBeLessThan(Math.max(3000, written * 3));
+  });
+
+  it('leaves the last pages to the thread when the server\'s copy fails, and the log still starts over', async () => {
+    let failed = 0;
+    const { written, rows, restarts } = await writeSteadily(true, 0, () => {
+      failed++;
+      throw new Error('disk I/O error');
+    });
+    expect(rows).toBe(written * 20);
+    expect(failed).toBeGreaterThanOrEqual(1);
+    expect(restarts).toBe(3);
   });
 
   it('lets transactions go when stopped in the middle of a hold', async () => {

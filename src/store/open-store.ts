@@ -155,9 +155,11 @@ export function openSqlite(file: string): KyselyStore {
     typeof value === 'string' ? value.toLowerCase() : value,
   );
   const readCache = new SqliteReadCache(database);
-  // Checkpoints run beside the server, not in it; the automatic one above is the backstop.
+  // Checkpoints run beside the server; in it runs only the copy of a log's last pages while the
+  // thread holds transactions, to start the log over. The automatic one above is the backstop.
   const gate = new TransactionGate();
-  const checkpointer = new SqliteCheckpointer(file, gate);
+  const finish = () => database.pragma('wal_checkpoint(PASSIVE)');
+  const checkpointer = new SqliteCheckpointer(file, gate, { finish });
   const cached = withStatementCache(database);
   const writes = new WriteCount();
   const db = new Kysely<Database>({ dialect: new VoucherdSqliteDialect({ database: cached }, readCache, gate, writes) });

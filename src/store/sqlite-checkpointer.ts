@@ -12,9 +12,15 @@ export interface CheckpointerOptions {
   readonly restartPages?: number;
   /** Before the hold, passes copy what came during the one before until that is fewer pages than this. */
   readonly settledPages?: number;
+  /**
+   * Copies the log's last pages back on the server's own connection while transactions are held
+   * (a PASSIVE checkpoint there). Without it the thread copies them, which takes two more trips
+   * between the threads, each waiting for its thread to get a core.
+   */
+  readonly finish?: () => void;
 }
 
-const DEFAULTS: Required<CheckpointerOptions> = { intervalMs: 50, restartPages: 16_000, settledPages: 200 };
+const DEFAULTS: Required<Omit<CheckpointerOptions, 'finish'>> = { intervalMs: 50, restartPages: 16_000, settledPages: 200 };
 /** The server lets transactions wait this long at most for the thread's last copy. */
 const HOLD_LIMIT_MS = 100;
 
@@ -25,8 +31,10 @@ const HOLD_LIMIT_MS = 100;
 // back; under steady writes that moment never comes on its own, and the log would grow until the
 // server's own automatic checkpoint (the backstop) copied and synced in the server's thread. So,
 // once the log is long and most of it copied, the thread asks the server to hold new transactions
-// (the 'hold' message), copies the last pages (little is left to copy and sync), and lets them go
-// ('release'): the next transaction starts the log over.
+// (the 'hold' message). The server, once none runs, copies the last pages itself (little is left
+// to copy and sync), lets them go and says so ('finished'); a server without that copy, or whose
+// copy failed, answers 'held', and the thread copies them and lets the transactions go
+// ('release'). Either way the next transaction starts the log over.
 //
 // A pass syncs the log before it copies, but SQLite syncs the database file only after a pass that
 // copied the whole log: the held one. Left at that, the held pass would write out every page
@@ -75,22 +83,24 @@ const turn = async () => {
       if (result && result.log - before < workerData.settledPages) break;
     }
     parentPort.postMessage('hold');
-    await new Promise((resolve) => {
+    const finished = await new Promise((resolve) => {
       held = resolve;
-      setTimeout(resolve, workerData.holdLimitMs / 2);
+      setTimeout(() => resolve(false), workerData.holdLimitMs / 2);
     });
     held = undefined;
     // Asked to stop meanwhile: the connection is closed, and the server lets go as the thread ends.
     if (stopping) return;
-    checkpoint();
-    parentPort.postMessage('release');
+    if (!finished) {
+      checkpoint();
+      parentPort.postMessage('release');
+    }
   }
   if (!stopping) timer = setTimeout(turn, workerData.intervalMs);
 };
 timer = setTimeout(turn, workerData.intervalMs);
 parentPort.on('message', (message) => {
-  if (message === 'held') {
-    held?.();
+  if (message === 'held' || message === 'finished') {
+    held?.(message === 'finished');
     return;
   }
   stopping = true;
@@ -114,13 +124,15 @@ parentPort.on('message', (message) => {
 export class SqliteCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  private readonly finish: (() => void) | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     file: string,
     private readonly gate: TransactionGate,
-    options: CheckpointerOptions = {},
+    { finish, ...options }: CheckpointerOptions = {},
   ) {
+    this.finish = finish;
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -143,8 +155,28 @@ export class SqliteCheckpointer {
     // (The timer also keeps the process up while transactions wait: the thread itself is unref'd.)
     this.releaseTimer ??= setTimeout(() => this.release(), HOLD_LIMIT_MS);
     void this.gate.hold().then(() => {
-      if (this.gate.held) this.worker.postMessage('held');
+      if (!this.gate.held) return;
+      if (this.copiedHere()) {
+        this.release();
+        this.worker.postMessage('finished');
+      } else {
+        this.worker.postMessage('held');
+      }
     });
+  }
+
+  /**
+   * Copies the log's last pages on the server's connection; false without that copy, or when it
+   * failed: the thread copies them then.
+   */
+  private copiedHere(): boolean {
+    if (!this.finish) return false;
+    try {
+      this.finish();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private release(): void {
