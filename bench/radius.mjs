@@ -37,6 +37,7 @@ import {
   freePort,
   freeUdpPort,
   log,
+  mainThreadMs,
   OMADAC_ID,
   peakRssMb,
   positive,
@@ -141,13 +142,20 @@ async function main() {
       ...settings,
     });
     const cpuBefore = toVoucherd ? cpuMs(server.child.pid) : null;
+    const mainBefore = toVoucherd ? mainThreadMs(server.child.pid) : null;
     const exit = await generator.exit;
     const cpuAfter = toVoucherd ? cpuMs(server.child.pid) : null;
+    const mainAfter = toVoucherd ? mainThreadMs(server.child.pid) : null;
     if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
     const result = JSON.parse(generator.output.trim().split('\n').pop());
     // The server's CPU for each request it answered over the generator's whole run (warm-up too):
     // steadier from one run to the next than a rate on a machine whose speed moves.
     result.server_cpu_us = cpuBefore === null || cpuAfter === null || result.accepted === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / result.accepted);
+    // Of which the main thread's (store and engine), and how long it waited for a core while
+    // ready to run: the share of the latency that is the machine's cores being taken.
+    const perRequest = (key) => (mainBefore === null || mainAfter === null || result.accepted === 0 ? null : Math.round(((mainAfter[key] - mainBefore[key]) * 1000) / result.accepted));
+    result.main_cpu_us = perRequest('running');
+    result.main_wait_us = perRequest('waiting');
     if (toVoucherd) codesFrom += result.encoded;
     if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
     if (result.rejected > 0) throw new Error(`${result.rejected} rejected requests: every code sent is valid`);
@@ -175,6 +183,8 @@ async function main() {
     radius_p99_ms: closed.p99_ms,
     radius_max_ms: closed.max_ms,
     radius_server_cpu_us: closed.server_cpu_us,
+    radius_main_cpu_us: closed.main_cpu_us,
+    radius_main_wait_us: closed.main_wait_us,
     radius_floor_rps: closedFloor.rps,
     radius_floor_p99_ms: closedFloor.p99_ms,
     radius_rps_ratio: round(closed.rps / closedFloor.rps),
@@ -185,6 +195,8 @@ async function main() {
     radius_open_max_ms: open.max_ms,
     radius_open_lost: open.lost,
     radius_open_server_cpu_us: open.server_cpu_us,
+    radius_open_main_cpu_us: open.main_cpu_us,
+    radius_open_main_wait_us: open.main_wait_us,
     radius_open_floor_p50_ms: openFloor.p50_ms,
     radius_open_floor_p99_ms: openFloor.p99_ms,
     radius_accepted: closed.accepted + open.accepted,
@@ -196,8 +208,8 @@ async function main() {
     load_average_at_start: Math.round(loadAverage * 100) / 100,
   };
   console.log(`RADIUS authentication among ${figures.radius_vouchers} vouchers (target: >= 5000/s, p99 < 10 ms):`);
-  console.log(`  ${CONCURRENCY} outstanding: ${closed.rps} auth/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, server CPU ${closed.server_cpu_us} µs each; floor ${closedFloor.rps}/s (ratio ${figures.radius_rps_ratio})`);
-  console.log(`  ${RATE}/s offered: ${open.rps} answered/s, p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, ${open.lost} lost, server CPU ${open.server_cpu_us} µs each; floor p50 ${openFloor.p50_ms} ms, p99 ${openFloor.p99_ms} ms`);
+  console.log(`  ${CONCURRENCY} outstanding: ${closed.rps} auth/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, server CPU ${closed.server_cpu_us} µs each (main thread ${closed.main_cpu_us}, waiting for a core ${closed.main_wait_us}); floor ${closedFloor.rps}/s (ratio ${figures.radius_rps_ratio})`);
+  console.log(`  ${RATE}/s offered: ${open.rps} answered/s, p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, ${open.lost} lost, server CPU ${open.server_cpu_us} µs each (main thread ${open.main_cpu_us}, waiting for a core ${open.main_wait_us}); floor p50 ${openFloor.p50_ms} ms, p99 ${openFloor.p99_ms} ms`);
   console.log(JSON.stringify(figures));
 }
 

@@ -203,6 +203,20 @@ export function cpuMs(pid) {
   }
 }
 
+/**
+ * A process's main thread (the one whose id is the process's): milliseconds it ran on a core and
+ * milliseconds it waited for one while ready to run (/proc/<pid>/task/<pid>/schedstat), or null
+ * where the kernel does not keep them.
+ */
+export function mainThreadMs(pid) {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return Number.isFinite(running) && Number.isFinite(waiting) ? { running: running / 1e6, waiting: waiting / 1e6 } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The peak resident set of a running process, in MB. */
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
