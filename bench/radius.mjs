@@ -150,12 +150,13 @@ async function main() {
     const result = JSON.parse(generator.output.trim().split('\n').pop());
     // The server's CPU for each request it answered over the generator's whole run (warm-up too):
     // steadier from one run to the next than a rate on a machine whose speed moves.
-    result.server_cpu_us = cpuBefore === null || cpuAfter === null || result.accepted === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / result.accepted);
+    const perAnswered = (before, after) =>
+      before == null || after == null || result.accepted === 0 ? null : Math.round(((after - before) * 1000) / result.accepted);
+    result.server_cpu_us = perAnswered(cpuBefore, cpuAfter);
     // Of which the main thread's (store and engine), and how long it waited for a core while
     // ready to run: the share of the latency that is the machine's cores being taken.
-    const perRequest = (key) => (mainBefore === null || mainAfter === null || result.accepted === 0 ? null : Math.round(((mainAfter[key] - mainBefore[key]) * 1000) / result.accepted));
-    result.main_cpu_us = perRequest('running');
-    result.main_wait_us = perRequest('waiting');
+    result.main_cpu_us = perAnswered(mainBefore?.running, mainAfter?.running);
+    result.main_wait_us = perAnswered(mainBefore?.waiting, mainAfter?.waiting);
     if (toVoucherd) codesFrom += result.encoded;
     if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
     if (result.rejected > 0) throw new Error(`${result.rejected} rejected requests: every code sent is valid`);
