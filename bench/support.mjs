@@ -217,6 +217,29 @@ export function mainThreadMs(pid) {
   }
 }
 
+/**
+ * The machine's CPU time so far, all cores, in clock ticks: `total` and `steal`, the time a virtual
+ * machine's cores were ready to run but the host ran something else (/proc/stat); null where it
+ * cannot be read. While the host steals, every thread here stops at once, whatever it was doing.
+ */
+export function machineTicks() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+    const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    return Number.isFinite(total) && ticks.length >= 8 ? { total, steal: ticks[7] } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time the host stole between two `machineTicks()` readings, in %. */
+export function stealPercent(before, after) {
+  if (!before || !after || after.total === before.total) return null;
+  return Math.round(((after.steal - before.steal) / (after.total - before.total)) * 1000) / 10;
+}
+
 /** The peak resident set of a running process, in MB. */
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
