@@ -6,7 +6,8 @@
 //   {"sent","accepted","rejected","lost","exhausted","encoded","rps","cpu_us","p50_ms","p99_ms","max_ms"}
 // (encoded: how many codes from CODES_FROM on the prepared packets took).
 // rps counts answered requests (accepts and rejects) in the measured seconds; cpu_us is the
-// generator's own CPU time for each of them.
+// generator's own CPU time for each of them. An open load adds late_ticks and longest_tick_ms
+// (see openLoad).
 //
 // With RATE set, the load is open instead, as a fleet of gateways sends it: RATE requests a
 // second fall due whatever the server does, at most CONCURRENCY outstanding (a request due while
@@ -136,13 +137,28 @@ function send() {
 }
 
 /** Open load: every millisecond, the requests that fell due since the last tick. */
+/**
+ * Open load: the measured seconds' ticks that came more than LATE_TICK_MS after the one before,
+ * and the longest wait between two. A tick comes late when the generator waits for a core, or when
+ * the whole machine stops (a virtual machine whose host runs something else): requests out then
+ * wait too, wherever they are.
+ */
+const LATE_TICK_MS = 5;
+const ticks = { late: 0, longestMs: 0 };
+
 function openLoad() {
   const start = performance.now();
   let scheduled = 0;
+  let lastTick = start;
   return setInterval(() => {
     const until = Math.floor(((performance.now() - start) * RATE) / 1000);
     // Timed from this tick: the generator's own timer is coarser than the intervals between requests.
     const now = performance.now();
+    if (measuring) {
+      if (now - lastTick > LATE_TICK_MS) ticks.late++;
+      ticks.longestMs = Math.max(ticks.longestMs, now - lastTick);
+    }
+    lastTick = now;
     for (; scheduled < until; scheduled++) due.push(now);
     while (due.length > 0 && free.length > 0 && !stopping) send();
   }, 1);
@@ -210,6 +226,7 @@ process.stdout.write(
     rps: Math.round(measuredAnswers / seconds),
     // The generator's own CPU for each answer it timed: its share of the machine it measures on.
     cpu_us: measuredAnswers === 0 ? null : Math.round((cpu.user + cpu.system) / measuredAnswers),
+    ...(RATE > 0 && { late_ticks: ticks.late, longest_tick_ms: Math.round(ticks.longestMs * 100) / 100 }),
     p50_ms: at(0.5),
     p99_ms: at(0.99),
     max_ms: latencies.length === 0 ? null : Math.round(latencies[latencies.length - 1] * 100) / 100,

@@ -213,6 +213,10 @@ async function main() {
     radius_open_floor_p99_ms: openFloor.p99_ms,
     radius_open_steal_pct: open.steal_pct,
     radius_open_floor_steal_pct: openFloor.steal_pct,
+    radius_open_late_ticks: open.late_ticks,
+    radius_open_longest_tick_ms: open.longest_tick_ms,
+    radius_open_floor_late_ticks: openFloor.late_ticks,
+    radius_open_floor_longest_tick_ms: openFloor.longest_tick_ms,
     radius_accepted: closed.accepted + open.accepted,
     radius_peak_rss_mb: rss === null ? null : Math.round(rss),
     radius_target_met: closed.rps >= 5000 && open.lost === 0 && open.p99_ms !== null && open.p99_ms < 10,
@@ -223,7 +227,7 @@ async function main() {
   };
   console.log(`RADIUS authentication among ${figures.radius_vouchers} vouchers (target: >= 5000/s, p99 < 10 ms):`);
   console.log(`  ${CONCURRENCY} outstanding: ${closed.rps} auth/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, server CPU ${closed.server_cpu_us} µs each (main thread ${closed.main_cpu_us}, waiting for a core ${closed.main_wait_us}), generator ${closed.cpu_us} µs; floor ${closedFloor.rps}/s (ratio ${figures.radius_rps_ratio}); host stole ${closed.steal_pct} % of the CPU (floor run ${closedFloor.steal_pct} %)`);
-  console.log(`  ${RATE}/s offered: ${open.rps} answered/s, p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, ${open.lost} lost, server CPU ${open.server_cpu_us} µs each (main thread ${open.main_cpu_us}, waiting for a core ${open.main_wait_us}), generator ${open.cpu_us} µs; floor p50 ${openFloor.p50_ms} ms, p99 ${openFloor.p99_ms} ms; host stole ${open.steal_pct} % of the CPU (floor run ${openFloor.steal_pct} %)`);
+  console.log(`  ${RATE}/s offered: ${open.rps} answered/s, p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, ${open.lost} lost, server CPU ${open.server_cpu_us} µs each (main thread ${open.main_cpu_us}, waiting for a core ${open.main_wait_us}), generator ${open.cpu_us} µs; floor p50 ${openFloor.p50_ms} ms, p99 ${openFloor.p99_ms} ms; host stole ${open.steal_pct} % of the CPU (floor run ${openFloor.steal_pct} %); generator ticks over 5 ms apart ${open.late_ticks}, longest ${open.longest_tick_ms} ms (floor run ${openFloor.late_ticks}, ${openFloor.longest_tick_ms} ms)`);
   console.log(JSON.stringify(figures));
 }
 
