@@ -136,7 +136,6 @@ function send() {
   socket.send(packetBytes, packetStart[packet], packetLength[packet]);
 }
 
-/** Open load: every millisecond, the requests that fell due since the last tick. */
 /**
  * Open load: the measured seconds' ticks that came more than LATE_TICK_MS after the one before,
  * and the longest wait between two. A tick comes late when the generator waits for a core, or when
@@ -146,6 +145,7 @@ function send() {
 const LATE_TICK_MS = 5;
 const ticks = { late: 0, longestMs: 0 };
 
+/** Open load: every millisecond, the requests that fell due since the last tick. */
 function openLoad() {
   const start = performance.now();
   let scheduled = 0;
