@@ -26,6 +26,7 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import radius from 'radius';
+import { round } from './support.mjs';
 
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT);
@@ -102,10 +103,11 @@ const encoded = Array.from({ length: CONCURRENCY }, (_, identifier) =>
   ),
 );
 /** Slot i's packet j is packetBytes[packetStart[i * PER_SLOT + j] …] of packetLength[…] octets. */
-const packetBytes = Buffer.concat(encoded.flat());
-const packetStart = new Uint32Array(CONCURRENCY * PER_SLOT);
-const packetLength = new Uint16Array(CONCURRENCY * PER_SLOT);
-encoded.flat().reduce((start, packet, i) => {
+const prepared = encoded.flat();
+const packetBytes = Buffer.concat(prepared);
+const packetStart = new Uint32Array(prepared.length);
+const packetLength = new Uint16Array(prepared.length);
+prepared.reduce((start, packet, i) => {
   packetStart[i] = start;
   packetLength[i] = packet.length;
   return start + packet.length;
@@ -218,7 +220,7 @@ clearInterval(ticker);
 socket.close();
 
 latencies = latencies.subarray(0, latencyCount).sort();
-const at = (q) => (latencies.length === 0 ? null : Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100);
+const at = (q) => (latencies.length === 0 ? null : round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]));
 process.stdout.write(
   `${JSON.stringify({
     ...counts,
@@ -226,9 +228,9 @@ process.stdout.write(
     rps: Math.round(measuredAnswers / seconds),
     // The generator's own CPU for each answer it timed: its share of the machine it measures on.
     cpu_us: measuredAnswers === 0 ? null : Math.round((cpu.user + cpu.system) / measuredAnswers),
-    ...(RATE > 0 && { late_ticks: ticks.late, longest_tick_ms: Math.round(ticks.longestMs * 100) / 100 }),
+    ...(RATE > 0 && { late_ticks: ticks.late, longest_tick_ms: round(ticks.longestMs) }),
     p50_ms: at(0.5),
     p99_ms: at(0.99),
-    max_ms: latencies.length === 0 ? null : Math.round(latencies[latencies.length - 1] * 100) / 100,
+    max_ms: latencies.length === 0 ? null : round(latencies[latencies.length - 1]),
   })}\n`,
 );

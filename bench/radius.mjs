@@ -223,7 +223,7 @@ async function main() {
     cpus: availableParallelism(),
     cpu: cpus()[0]?.model ?? null,
     node: process.version,
-    load_average_at_start: Math.round(loadAverage * 100) / 100,
+    load_average_at_start: round(loadAverage),
   };
   console.log(`RADIUS authentication among ${figures.radius_vouchers} vouchers (target: >= 5000/s, p99 < 10 ms):`);
   console.log(`  ${CONCURRENCY} outstanding: ${closed.rps} auth/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, server CPU ${closed.server_cpu_us} µs each (main thread ${closed.main_cpu_us}, waiting for a core ${closed.main_wait_us}), generator ${closed.cpu_us} µs; floor ${closedFloor.rps}/s (ratio ${figures.radius_rps_ratio}); host stole ${closed.steal_pct} % of the CPU (floor run ${closedFloor.steal_pct} %)`);

@@ -237,7 +237,7 @@ export function machineTicks() {
 /** The share of the machine's CPU time the host stole between two `machineTicks()` readings, in %. */
 export function stealPercent(before, after) {
   if (!before || !after || after.total === before.total) return null;
-  return Math.round(((after.steal - before.steal) / (after.total - before.total)) * 1000) / 10;
+  return round(((after.steal - before.steal) / (after.total - before.total)) * 100, 1);
 }
 
 /** The peak resident set of a running process, in MB. */
