@@ -70,10 +70,14 @@ describe('encodeReply', () => {
     },
   );
 
-  it('refuses an attribute longer than 253 octets and a reply longer than 4096', () => {
+  it('refuses an attribute longer than 253 octets (a Vendor-Specific too) and a reply longer than 4096', () => {
     const packet = accessRequest([['User-Name', 'ABCD1234']]);
     expect(() => encodeReply(packet, NAS_SECRET, { code: 'Access-Reject', attributes: [['Reply-Message', 'x'.repeat(254)]], messageAuthenticator: true })).toThrow(
       'attribute 18 is longer than 253 octets',
+    );
+    const vendorSpecific: AttributeSpec[] = [['Vendor-Specific', 14988, [['Mikrotik-Rate-Limit', 'x'.repeat(250)]]]];
+    expect(() => encodeReply(packet, NAS_SECRET, { code: 'Access-Accept', attributes: vendorSpecific, messageAuthenticator: true })).toThrow(
+      'attribute 26 is longer than 253 octets',
     );
     const many: AttributeSpec[] = Array.from({ length: 17 }, () => ['Reply-Message', 'x'.repeat(253)]);
     expect(() => encodeReply(packet, NAS_SECRET, { code: 'Access-Reject', attributes: many, messageAuthenticator: true })).toThrow(

@@ -148,46 +148,71 @@ const REPLY_CODES: Record<Reply['code'], number> = {
   'Accounting-Response': Code.ACCOUNTING_RESPONSE,
 };
 const VENDOR_SPECIFIC = 26;
-/** Where a Message-Authenticator goes before it is computed (copied, never written). */
-const NO_AUTHENTICATOR = Buffer.alloc(16);
 const MAX_VALUE_LENGTH = 253;
 
-/** Attribute numbers by vendor and dictionary name, looked up once. */
-const attributeNumbers = new Map<string, number>();
+/** Attribute numbers by dictionary name, per vendor (0: the standard attributes), looked up once. */
+const attributeNumbers = new Map<number, Map<string, number>>();
 
 function attributeNumber(name: string | number, vendor: number | undefined): number {
   if (typeof name === 'number') return name;
-  const key = `${vendor ?? ''}|${name}`;
-  let number = attributeNumbers.get(key);
+  let numbers = attributeNumbers.get(vendor ?? 0);
+  if (numbers === undefined) attributeNumbers.set(vendor ?? 0, (numbers = new Map()));
+  let number = numbers.get(name);
   if (number === undefined) {
     const id = radius.attr_name_to_id(name, vendor);
     if (id === undefined) throw new Error(`${name} is not in the RADIUS dictionaries`);
     number = Number(id);
-    attributeNumbers.set(key, number);
+    numbers.set(name, number);
   }
   return number;
 }
 
-/** Type, length and value; a number is sent as a 32-bit integer, text as UTF-8, bytes as they are. */
-function attribute(type: number, value: string | number | Buffer): Buffer {
-  const bytes = Buffer.isBuffer(value) ? value : typeof value === 'string' ? Buffer.from(value, 'utf8') : undefined;
-  const length = 2 + (bytes ? bytes.length : 4);
-  if (length - 2 > MAX_VALUE_LENGTH) throw new Error(`attribute ${type} is longer than ${MAX_VALUE_LENGTH} octets`);
-  const encoded = Buffer.allocUnsafe(length);
-  encoded[0] = type;
-  encoded[1] = length;
-  if (bytes) bytes.copy(encoded, 2);
-  else encoded.writeUInt32BE(value as number, 2);
-  return encoded;
+type AttributeValue = string | number | Buffer;
+
+/** The octets of an attribute of `type` with `value` (a number: a 32-bit integer; text: UTF-8). */
+function attributeLength(type: number, value: AttributeValue): number {
+  const length = typeof value === 'number' ? 4 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  if (length > MAX_VALUE_LENGTH) throw new Error(`attribute ${type} is longer than ${MAX_VALUE_LENGTH} octets`);
+  return 2 + length;
 }
 
-function encodeAttribute(spec: AttributeSpec): Buffer {
-  if (spec[0] !== 'Vendor-Specific') return attribute(attributeNumber(spec[0], undefined), spec[1] as string | number | Buffer);
+/** Writes type, length and value at `offset` of `packet`; answers where the next attribute goes. */
+function writeAttribute(packet: Buffer, offset: number, type: number, length: number, value: AttributeValue): number {
+  packet[offset] = type;
+  packet[offset + 1] = length;
+  if (typeof value === 'number') packet.writeUInt32BE(value, offset + 2);
+  else if (typeof value === 'string') packet.write(value, offset + 2, 'utf8');
+  else value.copy(packet, offset + 2);
+  return offset + length;
+}
+
+/** The octets `spec` takes: a Vendor-Specific holds the vendor's number and its attributes. */
+function specLength(spec: AttributeSpec): number {
+  if (spec[0] !== 'Vendor-Specific') return attributeLength(attributeNumber(spec[0], undefined), spec[1] as AttributeValue);
   const [, vendor, inner] = spec as ['Vendor-Specific', number, AttributeSpec[]];
-  const id = Buffer.allocUnsafe(4);
-  id.writeUInt32BE(vendor);
-  const parts = inner.map(([name, value]) => attribute(attributeNumber(name, vendor), value as string | number | Buffer));
-  return attribute(VENDOR_SPECIFIC, Buffer.concat([id, ...parts]));
+  let length = 2 + 4;
+  for (const [name, value] of inner) length += attributeLength(attributeNumber(name, vendor), value as AttributeValue);
+  if (length - 2 > MAX_VALUE_LENGTH) throw new Error(`attribute ${VENDOR_SPECIFIC} is longer than ${MAX_VALUE_LENGTH} octets`);
+  return length;
+}
+
+function writeSpec(packet: Buffer, offset: number, spec: AttributeSpec): number {
+  if (spec[0] !== 'Vendor-Specific') {
+    const type = attributeNumber(spec[0], undefined);
+    const value = spec[1] as AttributeValue;
+    return writeAttribute(packet, offset, type, attributeLength(type, value), value);
+  }
+  const [, vendor, inner] = spec as ['Vendor-Specific', number, AttributeSpec[]];
+  const start = offset;
+  packet[offset] = VENDOR_SPECIFIC;
+  packet.writeUInt32BE(vendor, offset + 2);
+  offset += 6;
+  for (const [name, value] of inner) {
+    const type = attributeNumber(name, vendor);
+    offset = writeAttribute(packet, offset, type, attributeLength(type, value as AttributeValue), value as AttributeValue);
+  }
+  packet[start + 1] = offset - start;
+  return offset;
 }
 
 /**
@@ -196,15 +221,18 @@ function encodeAttribute(spec: AttributeSpec): Buffer {
  * §5.33), Message-Authenticator last when asked (computed over the Request Authenticator, RFC
  * 3579 §3.2), and the Response Authenticator over all of it. Written here rather than by
  * node-radius, whose encoder fills a 4 KiB buffer per packet and passes digests through binary
- * strings: a reply per redemption made it a fifth of the RADIUS thread's time.
+ * strings: a reply per redemption made it a fifth of the RADIUS thread's time. The reply is
+ * measured first and then written into its one buffer: a buffer per attribute made the RADIUS
+ * thread's garbage.
  */
 export function encodeReply(request: Buffer, secret: string, reply: Reply): Buffer {
   loadDictionaries();
-  const parts = reply.attributes.map(encodeAttribute);
-  for (const value of attributeValues(request, Attr.PROXY_STATE)) parts.push(attribute(Attr.PROXY_STATE, value));
-  if (reply.messageAuthenticator) parts.push(attribute(Attr.MESSAGE_AUTHENTICATOR, NO_AUTHENTICATOR));
   let length = HEADER_LENGTH;
-  for (const part of parts) length += part.length;
+  for (const spec of reply.attributes) length += specLength(spec);
+  for (let offset = HEADER_LENGTH; offset < request.length; offset += request[offset + 1]!) {
+    if (request[offset] === Attr.PROXY_STATE) length += request[offset + 1]!;
+  }
+  if (reply.messageAuthenticator) length += 2 + 16;
   if (length > MAX_PACKET_LENGTH) throw new Error(`a reply of ${length} octets is longer than RADIUS allows`);
   const packet = Buffer.allocUnsafe(length);
   packet[0] = REPLY_CODES[reply.code];
@@ -212,8 +240,16 @@ export function encodeReply(request: Buffer, secret: string, reply: Reply): Buff
   packet.writeUInt16BE(length, 2);
   request.copy(packet, AUTHENTICATOR_START, AUTHENTICATOR_START, AUTHENTICATOR_END);
   let offset = HEADER_LENGTH;
-  for (const part of parts) offset += part.copy(packet, offset);
-  if (reply.messageAuthenticator) hmacMd5(secret, packet).copy(packet, length - 16);
+  for (const spec of reply.attributes) offset = writeSpec(packet, offset, spec);
+  for (let at = HEADER_LENGTH; at < request.length; at += request[at + 1]!) {
+    if (request[at] === Attr.PROXY_STATE) offset += request.copy(packet, offset, at, at + request[at + 1]!);
+  }
+  if (reply.messageAuthenticator) {
+    packet[offset] = Attr.MESSAGE_AUTHENTICATOR;
+    packet[offset + 1] = 2 + 16;
+    packet.fill(0, offset + 2, offset + 18);
+    hmacMd5(secret, packet).copy(packet, offset + 2);
+  }
   md5(packet, secret).copy(packet, AUTHENTICATOR_START);
   return packet;
 }
