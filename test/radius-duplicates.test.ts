@@ -65,4 +65,48 @@ describe('DuplicateCache', () => {
     expect(duplicates.size).toBe(10);
     expect(duplicates.begin('new 0')).toEqual({ seen: true, reply: undefined });
   });
+
+  it('gives back the reply as it was sent, every octet value and up to the largest packet, on any clock', () => {
+    const clock = { now: Date.UTC(2026, 10, 27, 12, 0, 0, 123) };
+    const duplicates = new DuplicateCache(WINDOW_MS, () => clock.now);
+    const replies = [Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(4096, 0xff), Buffer.alloc(0)];
+    replies.forEach((reply, i) => {
+      duplicates.begin(`r${i}`);
+      duplicates.finish(`r${i}`, reply);
+    });
+    clock.now += WINDOW_MS - 1;
+    replies.forEach((reply, i) => expect(duplicates.begin(`r${i}`)).toEqual({ seen: true, reply }));
+    clock.now += 1;
+    replies.forEach((_, i) => expect(duplicates.begin(`r${i}`)).toEqual({ seen: false }));
+  });
 });
+
+describe('DuplicateCache.key', () => {
+  const packet = (identifier: number, authenticator: number) => {
+    const bytes = Buffer.alloc(20);
+    bytes[0] = 1;
+    bytes[1] = identifier;
+    bytes.writeUInt16BE(20, 2);
+    bytes.fill(authenticator, 4, 20);
+    return bytes;
+  };
+  const base = DuplicateCache.key('192.0.2.10', 1645, packet(7, 0xaa));
+
+  it.each([
+    ['another address', DuplicateCache.key('192.0.2.11', 1645, packet(7, 0xaa))],
+    ['an address that only starts the same', DuplicateCache.key('192.0.2.1', 1645, packet(7, 0xaa))],
+    ['another port', DuplicateCache.key('192.0.2.10', 1646, packet(7, 0xaa))],
+    ['another identifier', DuplicateCache.key('192.0.2.10', 1645, packet(8, 0xaa))],
+    ['another Request Authenticator', DuplicateCache.key('192.0.2.10', 1645, packet(7, 0xab))],
+    ['an IPv6 source', DuplicateCache.key('2001:db8::10', 1645, packet(7, 0xaa))],
+  ])('differs for %s', (_, other) => {
+    expect(other).not.toBe(base);
+  });
+
+  it('is the same for the same source, identifier and authenticator, whatever the attributes', () => {
+    const longer = Buffer.concat([packet(7, 0xaa), Buffer.from([1, 6, 65, 66, 67, 68])]);
+    longer.writeUInt16BE(26, 2);
+    expect(DuplicateCache.key('192.0.2.10', 1645, longer)).toBe(base);
+  });
+});
+
