@@ -22,13 +22,13 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
-  cleanup,
   cpuMs,
   freeUdpPort,
   log,
   machineTicks,
   positive,
   ROOT,
+  runBenchmark,
   start,
   stealPercent,
   stop,
@@ -114,10 +114,4 @@ async function main() {
   );
 }
 
-main()
-  .then(() => cleanup())
-  .catch((error) => {
-    log(error instanceof Error ? error.stack : String(error));
-    cleanup();
-    process.exit(1);
-  });
+runBenchmark(main);

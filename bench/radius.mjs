@@ -44,6 +44,7 @@ import {
   positive,
   ROOT,
   round,
+  runBenchmark,
   serverEnv,
   start,
   startServer,
@@ -231,10 +232,4 @@ async function main() {
   console.log(JSON.stringify(figures));
 }
 
-main()
-  .then(() => cleanup())
-  .catch((error) => {
-    log(error instanceof Error ? error.stack : String(error));
-    cleanup();
-    process.exit(1);
-  });
+runBenchmark(main);

@@ -94,6 +94,17 @@ export function cleanup() {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Runs a benchmark's `main`: children and temporary directories go when it ends; a failure is logged and exits 1. */
+export function runBenchmark(main) {
+  main()
+    .then(() => cleanup())
+    .catch((error) => {
+      log(error instanceof Error ? error.stack : String(error));
+      cleanup();
+      process.exit(1);
+    });
+}
+
 export function tempDir(prefix) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(dir);
