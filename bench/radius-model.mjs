@@ -22,15 +22,13 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
-  cpuMs,
   freeUdpPort,
   log,
-  machineTicks,
   positive,
   ROOT,
   runBenchmark,
+  runRadiusLoad,
   start,
-  stealPercent,
   stop,
   tempDir,
   waitFor,
@@ -60,29 +58,22 @@ async function listening(script, env) {
 }
 
 async function openLoad(server, port, codesFile) {
-  const generator = start([join(ROOT, 'bench', 'radius-load.mjs')], {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    SECRET: 'model',
-    CODES: codesFile,
-    REUSE: '1',
-    PACKETS: '20000',
-    RATE: String(RATE),
-    CONCURRENCY: String(OUTSTANDING),
-    DURATION: String(DURATION_S),
-    WARMUP: String(WARMUP_S),
-  });
-  const before = machineTicks();
-  const cpuBefore = cpuMs(server.child.pid);
-  const exit = await generator.exit;
-  const cpuAfter = cpuMs(server.child.pid);
-  const after = machineTicks();
-  if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
-  const result = JSON.parse(generator.output.trim().split('\n').pop());
-  // The server's CPU for each request answered, warm-up too (as radius.mjs's server_cpu_us).
-  const cpuUs = cpuBefore === null || cpuAfter === null || result.accepted === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / result.accepted);
-  return { p50_ms: result.p50_ms, p99_ms: result.p99_ms, lost: result.lost, server_cpu_us: cpuUs, steal_pct: stealPercent(before, after) };
+  const result = await runRadiusLoad(
+    {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SECRET: 'model',
+      CODES: codesFile,
+      REUSE: '1',
+      PACKETS: '20000',
+      RATE: String(RATE),
+      CONCURRENCY: String(OUTSTANDING),
+      DURATION: String(DURATION_S),
+      WARMUP: String(WARMUP_S),
+    },
+    server.child.pid,
+  );
+  return { p50_ms: result.p50_ms, p99_ms: result.p99_ms, lost: result.lost, server_cpu_us: result.server_cpu_us, steal_pct: result.steal_pct };
 }
 
 async function main() {

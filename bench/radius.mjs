@@ -32,23 +32,20 @@ import {
   BIN_JS,
   call,
   cleanup,
-  cpuMs,
   createSite,
   freePort,
   freeUdpPort,
   log,
-  machineTicks,
-  mainThreadMs,
   OMADAC_ID,
   peakRssMb,
   positive,
   ROOT,
   round,
   runBenchmark,
+  runRadiusLoad,
   serverEnv,
   start,
   startServer,
-  stealPercent,
   stop,
   tempDir,
   waitFor,
@@ -132,39 +129,20 @@ async function main() {
   let codesFrom = 0;
   const measure = async (target, settings) => {
     const toVoucherd = target === authPort;
-    const generator = start([join(ROOT, 'bench', 'radius-load.mjs')], {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(target),
-      SECRET: NAS_SECRET,
-      CODES: codesFile,
-      CODES_FROM: String(toVoucherd ? codesFrom : 0),
-      DURATION: String(DURATION_S),
-      WARMUP: String(WARMUP_S),
-      ...(!toVoucherd && { REUSE: '1', PACKETS: '20000' }),
-      ...settings,
-    });
-    const machineBefore = machineTicks();
-    const cpuBefore = toVoucherd ? cpuMs(server.child.pid) : null;
-    const mainBefore = toVoucherd ? mainThreadMs(server.child.pid) : null;
-    const exit = await generator.exit;
-    const cpuAfter = toVoucherd ? cpuMs(server.child.pid) : null;
-    const mainAfter = toVoucherd ? mainThreadMs(server.child.pid) : null;
-    const machineAfter = machineTicks();
-    if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
-    const result = JSON.parse(generator.output.trim().split('\n').pop());
-    // The server's CPU for each request it answered over the generator's whole run (warm-up too):
-    // steadier from one run to the next than a rate on a machine whose speed moves.
-    const perAnswered = (before, after) =>
-      before == null || after == null || result.accepted === 0 ? null : Math.round(((after - before) * 1000) / result.accepted);
-    result.server_cpu_us = perAnswered(cpuBefore, cpuAfter);
-    // Of which the main thread's (store and engine), and how long it waited for a core while
-    // ready to run: the share of the latency that is the machine's cores being taken.
-    result.main_cpu_us = perAnswered(mainBefore?.running, mainAfter?.running);
-    result.main_wait_us = perAnswered(mainBefore?.waiting, mainAfter?.waiting);
-    // A virtual machine's host taking its cores stops server and generator alike: the run's
-    // latencies are read with it.
-    result.steal_pct = stealPercent(machineBefore, machineAfter);
+    const result = await runRadiusLoad(
+      {
+        HOST: '127.0.0.1',
+        PORT: String(target),
+        SECRET: NAS_SECRET,
+        CODES: codesFile,
+        CODES_FROM: String(toVoucherd ? codesFrom : 0),
+        DURATION: String(DURATION_S),
+        WARMUP: String(WARMUP_S),
+        ...(!toVoucherd && { REUSE: '1', PACKETS: '20000' }),
+        ...settings,
+      },
+      toVoucherd ? server.child.pid : undefined,
+    );
     if (toVoucherd) codesFrom += result.encoded;
     if (result.exhausted > 0) throw new Error(`the generator ran out of prepared requests ${result.exhausted} times: raise PACKETS`);
     if (result.rejected > 0) throw new Error(`${result.rejected} rejected requests: every code sent is valid`);

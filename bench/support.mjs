@@ -94,6 +94,39 @@ export function cleanup() {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Runs the RADIUS load generator (bench/radius-load.mjs) with `env` to its end and answers the
+ * figures it printed, with what the machine did meanwhile: the share of its CPU the host stole
+ * (steal_pct) and, for the server process `serverPid` when given, its CPU, its main thread's CPU
+ * and that thread's wait for a core, each per request answered over the generator's whole run,
+ * warm-up too (server_cpu_us, main_cpu_us, main_wait_us; null without a pid). Throws when the
+ * generator fails.
+ */
+export async function runRadiusLoad(env, serverPid) {
+  const generator = start([join(ROOT, 'bench', 'radius-load.mjs')], { ...process.env, ...env });
+  const machineBefore = machineTicks();
+  const cpuBefore = serverPid ? cpuMs(serverPid) : null;
+  const mainBefore = serverPid ? mainThreadMs(serverPid) : null;
+  const exit = await generator.exit;
+  const cpuAfter = serverPid ? cpuMs(serverPid) : null;
+  const mainAfter = serverPid ? mainThreadMs(serverPid) : null;
+  const machineAfter = machineTicks();
+  if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.output}`);
+  const result = JSON.parse(generator.output.trim().split('\n').pop());
+  const perAnswered = (before, after) =>
+    before == null || after == null || result.accepted === 0 ? null : Math.round(((after - before) * 1000) / result.accepted);
+  // Steadier from one run to the next than a rate, on a machine whose speed moves.
+  result.server_cpu_us = perAnswered(cpuBefore, cpuAfter);
+  // Of which the main thread's (store and engine), and how long it waited for a core while ready
+  // to run: the share of the latency that is the machine's cores being taken.
+  result.main_cpu_us = perAnswered(mainBefore?.running, mainAfter?.running);
+  result.main_wait_us = perAnswered(mainBefore?.waiting, mainAfter?.waiting);
+  // A virtual machine's host taking its cores stops server and generator alike: the run's
+  // latencies are read with it.
+  result.steal_pct = stealPercent(machineBefore, machineAfter);
+  return result;
+}
+
 /** Runs a benchmark's `main`: children and temporary directories go when it ends; a failure is logged and exits 1. */
 export function runBenchmark(main) {
   main()

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error the benchmarks' helpers are plain JavaScript without declarations
-import { freeUdpPort } from '../bench/support.mjs';
+import { cpuMs as cpuMsOf, freeUdpPort } from '../bench/support.mjs';
 
 const MODEL = new URL('../bench/cpu-model.mjs', import.meta.url).pathname;
 let model: ChildProcess | undefined;
@@ -49,11 +48,7 @@ async function ask(port: number, count: number): Promise<Buffer[]> {
 }
 
 /** CPU time (ms) the process has used, all its threads (Linux). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+const cpuMs = cpuMsOf as (pid: number) => number;
 
 describe('the CPU model the RADIUS benchmark is read against (bench/cpu-model.mjs)', () => {
   it('answers every Access-Request with an Access-Accept of its identifier, of a grant’s size', async () => {
