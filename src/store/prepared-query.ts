@@ -97,6 +97,17 @@ interface Template {
   readonly sources: readonly (Slot | { readonly constant: unknown })[];
 }
 
+/** The parameters of `template` with each slot filled from `values`. */
+function fill(template: Template, values: Readonly<Record<string, unknown>>): unknown[] {
+  const { sources } = template;
+  const parameters = new Array<unknown>(sources.length);
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i]!;
+    parameters[i] = source instanceof Slot ? values[source.name] : source.constant;
+  }
+  return parameters;
+}
+
 /**
  * A query Kysely builds and compiles once and that then runs with new values as often as needed:
  * for the queries every request makes (the token, the site, a page of groups), building and
@@ -122,16 +133,10 @@ export class PreparedQuery<R> {
   ) {}
 
   async execute(target: QueryTarget, values: Readonly<Record<string, unknown>>): Promise<R[]> {
-    const db = target instanceof Kysely ? target : target.db;
-    const template = this.#template ?? this.#compile(db);
-    const { sources } = template;
-    const parameters = new Array<unknown>(sources.length);
-    for (let i = 0; i < sources.length; i++) {
-      const source = sources[i]!;
-      parameters[i] = source instanceof Slot ? values[source.name] : source.constant;
-    }
-    if (!(target instanceof Kysely)) return target.run(template.query.sql, parameters) as R[];
-    const kept = this.options.reuseRows ? keptRows.get(db) : undefined;
+    if (!(target instanceof Kysely)) return this.runAtOnce(target, values);
+    const template = this.#template ?? this.#compile(target);
+    const parameters = fill(template, values);
+    const kept = this.options.reuseRows ? keptRows.get(target) : undefined;
     if (kept !== undefined) {
       const waiting = kept.ready();
       if (waiting !== undefined) await waiting;
@@ -139,8 +144,14 @@ export class PreparedQuery<R> {
       if (rows !== undefined) return rows as R[];
     }
     const query: CompiledQuery<R> = { ...(template.query as CompiledQuery<R>), parameters };
-    const result = await db.executeQuery<R>(query);
+    const result = await target.executeQuery<R>(query);
     return result.rows;
+  }
+
+  /** The rows the query answers with `values`, run at once on `sql`'s connection. */
+  runAtOnce(sql: ImmediateSql, values: Readonly<Record<string, unknown>>): R[] {
+    const template = this.#template ?? this.#compile(sql.db);
+    return sql.run(template.query.sql, fill(template, values)) as R[];
   }
 
   #compile(db: Kysely<Database>): Template {
@@ -150,4 +161,56 @@ export class PreparedQuery<R> {
     this.#template = { query, sources };
     return this.#template;
   }
+}
+
+/** A prepared query that a piece of QueryWork asks to run, with the values of its slots. */
+export interface QueryCall {
+  readonly query: PreparedQuery<unknown>;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Database work written once for both ways of running it: a generator that yields each query it
+ * needs (`yield* rowsOf(query, values)`) and is handed back its rows. `runAtOnce` runs it on
+ * SQLite's connection with nothing between one statement and the next; `runThrough` runs it
+ * through Kysely, each statement awaited. A statement that fails is thrown into the work at the
+ * point it asked, as `await` would.
+ */
+export type QueryWork<T> = Generator<QueryCall, T, unknown[]>;
+
+/** The rows `query` answers with `values`, from inside QueryWork. */
+export function* rowsOf<R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>): Generator<QueryCall, R[], unknown[]> {
+  return (yield { query, values }) as R[];
+}
+
+/** Runs `work` to its end on `sql`, every statement at once. */
+export function runAtOnce<T>(work: QueryWork<T>, sql: ImmediateSql): T {
+  let step = work.next();
+  while (!step.done) {
+    let rows: unknown[];
+    try {
+      rows = step.value.query.runAtOnce(sql, step.value.values);
+    } catch (error) {
+      step = work.throw(error);
+      continue;
+    }
+    step = work.next(rows);
+  }
+  return step.value;
+}
+
+/** Runs `work` to its end through `target`, each statement awaited. */
+export async function runThrough<T>(work: QueryWork<T>, target: QueryTarget): Promise<T> {
+  let step = work.next();
+  while (!step.done) {
+    let rows: unknown[];
+    try {
+      rows = await step.value.query.execute(target, step.value.values);
+    } catch (error) {
+      step = work.throw(error);
+      continue;
+    }
+    step = work.next(rows);
+  }
+  return step.value;
 }

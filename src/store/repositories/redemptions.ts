@@ -10,7 +10,7 @@ import type {
   VoucherLookup,
   VoucherState,
 } from '../port.js';
-import { PreparedQuery, type ImmediateSql, type QueryTarget } from '../prepared-query.js';
+import { PreparedQuery, rowsOf, runAtOnce, runThrough, type ImmediateSql, type QueryWork } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import { containsIgnoringCase, type Dialect, insertionOrder, optional, siteNumber } from '../sql-helpers.js';
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
@@ -269,7 +269,7 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     decide: (state: VoucherState | undefined) => { readonly change?: VoucherChange; readonly result: T },
   ): Promise<T> {
     if (this.dialect === 'postgres') {
-      return this.db.transaction().execute((trx) => this.step(trx, siteId, lookup, decide));
+      return this.db.transaction().execute((trx) => runThrough(this.step(siteId, lookup, decide), trx));
     }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ siteId, lookup, decide, resolve: resolve as (value: unknown) => void, reject });
@@ -286,14 +286,14 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     try {
       let values: unknown[];
       try {
-        values = await this.db.transaction().execute((trx) => this.runBatch(trx, batch));
+        values = await this.db.transaction().execute(async (trx) => this.runBatch(trx, batch));
       } catch {
         // A step failed (a refusal its decision threw, or the database): nothing of the batch was
         // written. Each step runs again alone, so only the one that fails fails.
         values = [];
         for (const pending of batch) {
           try {
-            values.push(await this.db.transaction().execute((trx) => this.runBatch(trx, [pending]).then(([value]) => value)));
+            values.push(await this.db.transaction().execute(async (trx) => (await this.runBatch(trx, [pending]))[0]));
           } catch (error) {
             pending.reject(error);
             values.push(FAILED);
@@ -311,17 +311,21 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
 
   /**
    * Runs steps one after the other in `trx`; the groups' counters move once, at the end, by what
-   * all the steps added up to.
+   * all the steps added up to. On SQLite the transaction holds the one connection, so its
+   * statements run at once on it (ImmediateSql), with no promise between them.
    */
-  private async runBatch(trx: Kysely<Database>, batch: readonly PendingStep[]): Promise<unknown[]> {
-    // The transaction holds the connection: its statements may skip Kysely's trip (ImmediateSql).
-    const target = this.immediate ?? trx;
+  private runBatch(trx: Kysely<Database>, batch: readonly PendingStep[]): unknown[] | Promise<unknown[]> {
+    const work = this.batchWork(batch);
+    return this.immediate ? runAtOnce(work, this.immediate) : runThrough(work, trx);
+  }
+
+  private *batchWork(batch: readonly PendingStep[]): QueryWork<unknown[]> {
     // A group's settings cannot change within the transaction: steps of one group read it once.
     const groups = this.groupsKept();
     const deltas = new Map<string, { used: number; inUse: number; expired: number }>();
     const values: unknown[] = [];
-    for (const pending of batch) values.push(await this.step(target, pending.siteId, pending.lookup, pending.decide, groups, deltas));
-    await this.countGroups(target, deltas);
+    for (const pending of batch) values.push(yield* this.step(pending.siteId, pending.lookup, pending.decide, groups, deltas));
+    yield* this.countGroups(deltas);
     return values;
   }
 
@@ -336,76 +340,70 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     return this.#keptGroups;
   }
 
-  private async countGroups(trx: QueryTarget, deltas: Map<string, { used: number; inUse: number; expired: number }>) {
+  private *countGroups(deltas: Map<string, { used: number; inUse: number; expired: number }>): QueryWork<void> {
     for (const [id, delta] of deltas) {
-      if (delta.used !== 0 || delta.inUse !== 0 || delta.expired !== 0) await this.#countGroup.execute(trx, { id, ...delta });
+      if (delta.used !== 0 || delta.inUse !== 0 || delta.expired !== 0) yield* rowsOf(this.#countGroup, { id, ...delta });
     }
   }
 
-  private async step<T>(
-    trx: QueryTarget,
+  private *step<T>(
     siteId: string,
     lookup: VoucherLookup,
     decide: (state: VoucherState | undefined) => { readonly change?: VoucherChange; readonly result: T },
     groups?: Map<string, GroupRead>,
     deltas?: Map<string, { used: number; inUse: number; expired: number }>,
-  ): Promise<T> {
-    const state = await this.readState(trx, siteId, lookup, groups);
+  ): QueryWork<T> {
+    const state = yield* this.readState(siteId, lookup, groups);
     const { change, result } = decide(state);
     if (state && change) {
-      await this.write(trx, state, change);
+      yield* this.write(state, change);
       const own = deltas ?? new Map();
       const sum = own.get(state.group.id) ?? { used: 0, inUse: 0, expired: 0 };
       sum.used += change.groupDelta.used;
       sum.inUse += change.groupDelta.inUse;
       sum.expired += change.groupDelta.expired;
       own.set(state.group.id, sum);
-      if (!deltas) await this.countGroups(trx, own);
+      if (!deltas) yield* this.countGroups(own);
     }
     return result;
   }
 
-  private async readGroup(trx: QueryTarget, groupId: string): Promise<GroupRead> {
-    const [row] = await this.#group.execute(trx, { id: groupId });
+  private *readGroup(groupId: string): QueryWork<GroupRead> {
+    const [row] = yield* rowsOf(this.#group, { id: groupId });
     const { totalCount: _total, usedCount: _used, inUseCount: _inUse, expiredCount: _expired, ...settings } = toGroup(row as GroupRow);
     let group: RedemptionGroup = settings;
     if (!group.applyToAllPortals) {
-      const links = await this.#portalLinks.execute(trx, { group: group.id });
+      const links = yield* rowsOf(this.#portalLinks, { group: group.id });
       group = { ...group, portalIds: links.map((link) => link.portal_id) };
     }
     return { group, timeZone: row!.time_zone };
   }
 
-  private async readState(
-    trx: QueryTarget,
-    siteId: string,
-    lookup: VoucherLookup,
-    groups?: Map<string, GroupRead>,
-  ): Promise<VoucherState | undefined> {
+  private *readState(siteId: string, lookup: VoucherLookup, groups?: Map<string, GroupRead>): QueryWork<VoucherState | undefined> {
     const forUpdate = this.dialect === 'postgres';
     const [voucherRow] =
       'code' in lookup
-        ? await (forUpdate ? this.#voucherByCodeForUpdate : this.#voucherByCode).execute(trx, { site: siteId, code: lookup.code })
-        : await (forUpdate ? this.#voucherByIdForUpdate : this.#voucherById).execute(trx, { site: siteId, id: lookup.voucherId });
+        ? yield* rowsOf(forUpdate ? this.#voucherByCodeForUpdate : this.#voucherByCode, { site: siteId, code: lookup.code })
+        : yield* rowsOf(forUpdate ? this.#voucherByIdForUpdate : this.#voucherById, { site: siteId, id: lookup.voucherId });
     if (!voucherRow) return undefined;
 
     let read = groups?.get(voucherRow.group_id);
     if (!read) {
-      read = await this.readGroup(trx, voucherRow.group_id);
+      read = yield* this.readGroup(voucherRow.group_id);
       groups?.set(voucherRow.group_id, read);
     }
     const { group, timeZone } = read;
     const voucher = toVoucher(voucherRow);
     // A voucher nobody has used yet has no clients and no sessions: two reads saved on every first use.
     const used = voucher.used > 0;
-    const clients = used ? (await this.#clients.execute(trx, { voucher: voucher.id })).map(toClient) : [];
-    const open = used ? (await this.#openSessions.execute(trx, { voucher: voucher.id })).map(toSession) : [];
+    const clients = used ? (yield* rowsOf(this.#clients, { voucher: voucher.id })).map(toClient) : [];
+    const open = used ? (yield* rowsOf(this.#openSessions, { voucher: voucher.id })).map(toSession) : [];
     return { siteId, timeZone, group, voucher, clients, open };
   }
 
-  private async write(trx: QueryTarget, state: VoucherState, change: VoucherChange): Promise<void> {
+  private *write(state: VoucherState, change: VoucherChange): QueryWork<void> {
     const { voucher } = change;
-    if (change.voucherChanged) await this.#updateVoucher.execute(trx, {
+    if (change.voucherChanged) yield* rowsOf(this.#updateVoucher, {
       id: state.voucher.id,
       status: voucher.status,
       used: voucher.used,
@@ -416,12 +414,12 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       clockSince: voucher.clockSince ?? null,
     });
     for (const client of change.clients) {
-      await this.#putClient.execute(trx, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
+      yield* rowsOf(this.#putClient, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
     }
-    for (const session of change.newSessions) await this.#insertSession.execute(trx, sessionRow(session));
-    for (const session of change.sessions) await this.#updateSession.execute(trx, sessionRow(session));
+    for (const session of change.newSessions) yield* rowsOf(this.#insertSession, sessionRow(session));
+    for (const session of change.sessions) yield* rowsOf(this.#updateSession, sessionRow(session));
     for (const use of change.uses) {
-      await this.#insertUse.execute(trx, {
+      yield* rowsOf(this.#insertUse, {
         id: use.id,
         site: state.siteId,
         group: state.group.id,
