@@ -31,6 +31,8 @@ function processMetrics(): Registry {
  */
 export class Metrics {
   readonly registry = new Registry();
+  /** Counts kept elsewhere (the RADIUS thread's), moved into the counters below whenever they are read. */
+  readonly #sources = new Set<() => void>();
 
   /** Requests by method, route pattern (never the raw URL) and status code. */
   readonly httpRequests = new Counter({
@@ -59,6 +61,7 @@ export class Metrics {
     help: 'Voucher redemption attempts by result (counted by the redemption front doors once they exist).',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: () => this.#collectSources(),
   });
 
   readonly radiusPackets = new Counter({
@@ -66,7 +69,21 @@ export class Metrics {
     help: 'RADIUS packets by type (counted by the RADIUS front door once it exists).',
     labelNames: ['type'] as const,
     registers: [this.registry],
+    collect: () => this.#collectSources(),
   });
+
+  /**
+   * Has `collect` move counts kept elsewhere into `redemptions` and `radiusPackets` each time
+   * they are read (scraped, or asked with `get()`); answers what stops it.
+   */
+  addSource(collect: () => void): () => void {
+    this.#sources.add(collect);
+    return () => void this.#sources.delete(collect);
+  }
+
+  #collectSources(): void {
+    for (const collect of this.#sources) collect();
+  }
 
   /** The app's metrics followed by the process's, as one Prometheus text document. */
   async text(): Promise<string> {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { NasRepository, SessionRecord } from '../store/port.js';
 import type { RadiusSettings, RedemptionEngine } from './server.js';
+import { CountsReader, sharedCountsBuffer } from './shared-counts.js';
 import type { Answer, Call, FromRadiusThread, LogLevel, RadiusThreadData, ToRadiusThread } from './thread-messages.js';
 
 export interface RadiusHostDeps {
@@ -16,6 +17,8 @@ export interface RadiusHostDeps {
 const LEVELS: readonly (LogLevel | 'trace' | 'fatal')[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 /** A RADIUS thread that stopped unasked is started again after this long (ms). */
 const RESTART_DELAY_MS = 1000;
+/** How often the thread's counts are looked at besides scrapes (ms). */
+const COUNTS_LOOK_MS = 60_000;
 
 function canCopy(value: unknown): boolean {
   try {
@@ -51,17 +54,32 @@ export class RadiusHost {
   #closed: (() => void) | undefined;
   #restart: NodeJS.Timeout | undefined;
   #settings: RadiusSettings;
+  /** The thread's counts, kept across its restarts, and moved into the metrics as they are read. */
+  readonly #counts = sharedCountsBuffer();
+  readonly #countsReader: CountsReader;
+  readonly #stopCounting: () => void;
+  /** Looks at the counts now and then besides scrapes, so that none goes round unseen (shared-counts.ts). */
+  readonly #countsTimer: NodeJS.Timeout;
   authPort: number | undefined;
   acctPort: number | undefined;
 
   private constructor(private readonly deps: RadiusHostDeps) {
     this.#settings = deps.settings;
+    const reader = new CountsReader(this.#counts, deps.metrics);
+    this.#countsReader = reader;
+    this.#stopCounting = deps.metrics.addSource(() => reader.collect());
+    this.#countsTimer = setInterval(() => reader.collect(), COUNTS_LOOK_MS).unref();
   }
 
   /** Starts the thread and waits until it listens on the ports that are not 0. */
   static async start(deps: RadiusHostDeps): Promise<RadiusHost> {
     const host = new RadiusHost(deps);
-    await host.#spawn();
+    try {
+      await host.#spawn();
+    } catch (error) {
+      host.#stopCountingNow();
+      throw error;
+    }
     deps.redemption.onSessionEnded((session) => {
       host.#ended.push(session);
       host.#soon();
@@ -73,17 +91,26 @@ export class RadiusHost {
     this.#closing = true;
     clearTimeout(this.#restart);
     const worker = this.worker;
-    if (!worker) return;
-    await new Promise<void>((done) => {
-      this.#closed = done;
-      worker.once('exit', () => done());
-      worker.postMessage({ type: 'close' } satisfies ToRadiusThread);
-    });
-    await worker.terminate();
+    if (worker) {
+      await new Promise<void>((done) => {
+        this.#closed = done;
+        worker.once('exit', () => done());
+        worker.postMessage({ type: 'close' } satisfies ToRadiusThread);
+      });
+      await worker.terminate();
+    }
+    this.#stopCountingNow();
+  }
+
+  /** What the thread counted last stays in the metrics; nothing is counted here any more. */
+  #stopCountingNow(): void {
+    clearInterval(this.#countsTimer);
+    this.#countsReader.collect();
+    this.#stopCounting();
   }
 
   #spawn(): Promise<void> {
-    const data: RadiusThreadData = { settings: this.#settings, logLevels: logLevels(this.deps.logger) };
+    const data: RadiusThreadData = { settings: this.#settings, logLevels: logLevels(this.deps.logger), counts: this.#counts };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
@@ -139,9 +166,7 @@ export class RadiusHost {
   }
 
   #receive(batch: Extract<FromRadiusThread, { type: 'batch' }>): void {
-    const { logger, metrics } = this.deps;
-    for (const [type, count] of batch.packets) metrics.radiusPackets.inc({ type }, count);
-    for (const [result, count] of batch.redemptions) metrics.redemptions.inc({ result }, count);
+    const { logger } = this.deps;
     for (const { level, fields, message } of batch.logs) logger[level](fields, message);
     for (const call of batch.calls) {
       this.#run(call).then(

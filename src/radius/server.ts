@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DecodedPacket } from 'radius';
-import { normalizeMac, REJECT_MESSAGES, type RedemptionService } from '../domain/redemption.js';
+import { normalizeMac, REJECT_MESSAGES, type RedemptionService, type RejectReason } from '../domain/redemption.js';
 import type { NasRecord, NasRepository, SessionRecord } from '../store/port.js';
 import { grantAttributes } from './attributes.js';
 import { Disconnector, type DisconnectOptions } from './disconnect.js';
@@ -46,7 +46,7 @@ export interface RadiusLogger {
 /** The counters the front door moves (see Metrics). */
 export interface RadiusCounters {
   readonly radiusPackets: { inc(labels: { type: RadiusPacketType }): void };
-  readonly redemptions: { inc(labels: { result: string }): void };
+  readonly redemptions: { inc(labels: { result: RadiusRedemptionResult }): void };
 }
 
 export interface RadiusDeps {
@@ -58,8 +58,9 @@ export interface RadiusDeps {
   readonly settings: RadiusSettings;
   /**
    * Sends a reply: at once when absent. The RADIUS thread sends its replies only once what it
-   * counted and logged for them is on its way to the main thread, so a client that has its answer
-   * finds it counted.
+   * logged for them is on its way to the main thread (what it counted for them, it counted in
+   * memory the main thread reads: see shared-counts.ts), so a client that has its answer finds it
+   * counted and logged.
    */
   readonly sendReply?: (send: () => void) => void;
   /** Tests shorten these. */
@@ -71,23 +72,36 @@ export interface RadiusDeps {
  * Labels of voucherd_radius_packets_total: a request by its kind, a reply by its kind, and a
  * packet dropped by why.
  */
-export type RadiusPacketType =
-  | 'access-request'
-  | 'access-accept'
-  | 'access-reject'
-  | 'accounting-request'
-  | 'accounting-response'
-  | 'status-server'
-  | 'disconnect-request'
-  | 'disconnect-ack'
-  | 'disconnect-nak'
-  | 'duplicate'
-  | 'dropped'
-  | 'malformed'
-  | 'unsupported'
-  | 'bad-authenticator'
-  | 'missing-message-authenticator'
-  | 'error';
+/** What the RADIUS front door counts packets as (voucherd_radius_packets_total's `type`). */
+export const RADIUS_PACKET_TYPES = [
+  'access-request',
+  'access-accept',
+  'access-reject',
+  'accounting-request',
+  'accounting-response',
+  'status-server',
+  'disconnect-request',
+  'disconnect-ack',
+  'disconnect-nak',
+  'duplicate',
+  'dropped',
+  'malformed',
+  'unsupported',
+  'bad-authenticator',
+  'missing-message-authenticator',
+  'error',
+] as const;
+
+export type RadiusPacketType = (typeof RADIUS_PACKET_TYPES)[number];
+
+/** What the RADIUS front door counts a redemption as (voucherd_redemptions_total's `result`). */
+export type RadiusRedemptionResult = 'accepted' | 'no-client-mac' | RejectReason;
+
+export const RADIUS_REDEMPTION_RESULTS: readonly RadiusRedemptionResult[] = [
+  'accepted',
+  'no-client-mac',
+  ...(Object.keys(REJECT_MESSAGES) as RejectReason[]),
+];
 
 const MISSING_MAC_MESSAGE = 'The client MAC address (Calling-Station-Id) is missing.';
 /** User-Name holds a voucher code, or a MAC for MAC authentication: nothing else reaches the engine. */

@@ -1,6 +1,6 @@
 import type { AccountingRequest, RedeemOutcome, RedeemRequest } from '../domain/redemption.js';
 import type { NasRecord, SessionRecord } from '../store/port.js';
-import type { RadiusPacketType, RadiusSettings } from './server.js';
+import type { RadiusSettings } from './server.js';
 
 /**
  * The messages between the RADIUS thread (worker.ts: sockets, packets, secrets) and the main
@@ -40,6 +40,8 @@ export interface RadiusThreadData {
   readonly settings: RadiusSettings;
   /** The levels the main thread's logger writes; the others are not sent over. */
   readonly logLevels: readonly LogLevel[];
+  /** Where the thread counts packets and redemptions, read by the main thread (shared-counts.ts). */
+  readonly counts: SharedArrayBuffer;
 }
 
 export type FromRadiusThread =
@@ -49,9 +51,6 @@ export type FromRadiusThread =
       readonly type: 'batch';
       readonly calls: readonly Call[];
       readonly logs: readonly LogEntry[];
-      /** Counts since the last batch, by label. */
-      readonly packets: readonly (readonly [RadiusPacketType, number])[];
-      readonly redemptions: readonly (readonly [string, number])[];
     }
   | { readonly type: 'closed' };
 

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SessionRecord } from '../store/port.js';
-import { RadiusServer, type RadiusCounters, type RadiusLogger, type RadiusPacketType, type RedemptionEngine } from './server.js';
+import { RadiusServer, type RadiusCounters, type RadiusLogger, type RedemptionEngine } from './server.js';
+import { CountsWriter } from './shared-counts.js';
 import type {
   Answer,
   Call,
@@ -42,13 +43,11 @@ function copyable(value: unknown): unknown {
  */
 const SEND_EVERY = 4;
 
-/** The main thread as the front door sees it: calls answered later, logs and counts sent in batches. */
+/** The main thread as the front door sees it: calls answered later, logs sent in batches, counts in shared memory. */
 class MainThread {
   #calls: Call[] = [];
   #afterFlush: (() => void)[] = [];
   #logs: LogEntry[] = [];
-  #packets = new Map<RadiusPacketType, number>();
-  #redemptions = new Map<string, number>();
   readonly #waiting = new Map<number, { resolve: (value: never) => void; reject: (error: unknown) => void }>();
   #nextId = 0;
   #flushQueued = false;
@@ -62,11 +61,17 @@ class MainThread {
     return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
   }
 
-  /** Runs `action` once everything said so far is posted (replies wait so, see RadiusDeps.sendReply). */
+  /**
+   * Runs `action` once every log written so far is posted: at once when none waits (replies wait
+   * so, see RadiusDeps.sendReply). An action waits only while logs do, so they run in order.
+   */
   afterFlush(action: () => void): void {
+    if (this.#logs.length === 0) {
+      action();
+      return;
+    }
     this.#afterFlush.push(action);
-    if (this.#afterFlush.length >= SEND_EVERY) this.#flush();
-    else this.#soon();
+    this.#soon();
   }
 
   answer(answers: readonly Answer[]): void {
@@ -86,19 +91,11 @@ class MainThread {
     error: (fields, message) => this.#log('error', fields, message),
   };
 
-  readonly counters: RadiusCounters = {
-    radiusPackets: { inc: ({ type }) => this.#count(this.#packets, type) },
-    redemptions: { inc: ({ result }) => this.#count(this.#redemptions, result) },
-  };
+  readonly counters: RadiusCounters = new CountsWriter(data.counts);
 
   #log(level: LogLevel, fields: object, message: string): void {
     if (!this.#levels.has(level)) return;
     this.#logs.push({ level, fields: Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, copyable(value)])), message });
-    this.#soon();
-  }
-
-  #count<K>(counts: Map<K, number>, key: K): void {
-    counts.set(key, (counts.get(key) ?? 0) + 1);
     this.#soon();
   }
 
@@ -111,20 +108,12 @@ class MainThread {
 
   #flush(): void {
     this.#flushQueued = false;
-    const batch: FromRadiusThread = {
-      type: 'batch',
-      calls: this.#calls,
-      logs: this.#logs,
-      packets: [...this.#packets],
-      redemptions: [...this.#redemptions],
-    };
+    const batch: FromRadiusThread = { type: 'batch', calls: this.#calls, logs: this.#logs };
     this.#calls = [];
     this.#logs = [];
-    this.#packets.clear();
-    this.#redemptions.clear();
     const after = this.#afterFlush;
     this.#afterFlush = [];
-    if (batch.calls.length > 0 || batch.logs.length > 0 || batch.packets.length > 0 || batch.redemptions.length > 0) port.postMessage(batch);
+    if (batch.calls.length > 0 || batch.logs.length > 0) port.postMessage(batch);
     for (const action of after) action();
   }
 }
