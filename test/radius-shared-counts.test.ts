@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../src/metrics.js';
-import { RADIUS_PACKET_TYPES, RADIUS_REDEMPTION_RESULTS } from '../src/radius/server.js';
-import { CountsReader, CountsWriter, sharedCountsBuffer } from '../src/radius/shared-counts.js';
+import { CountsReader, CountsWriter, RADIUS_PACKET_TYPES, RADIUS_REDEMPTION_RESULTS, sharedCountsBuffer } from '../src/radius/shared-counts.js';
 
 /**
  * The RADIUS thread counts into memory the main thread shares (no message per count); the main

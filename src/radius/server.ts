@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DecodedPacket } from 'radius';
-import { normalizeMac, REJECT_MESSAGES, type RedemptionService, type RejectReason } from '../domain/redemption.js';
+import { normalizeMac, REJECT_MESSAGES, type RedemptionService } from '../domain/redemption.js';
 import type { NasRecord, NasRepository, SessionRecord } from '../store/port.js';
 import { grantAttributes } from './attributes.js';
 import { Disconnector, type DisconnectOptions } from './disconnect.js';
 import { DuplicateCache } from './duplicates.js';
 import { NasDirectory, type NasDirectoryOptions } from './nas-directory.js';
+import type { RadiusPacketType, RadiusRedemptionResult } from './shared-counts.js';
 import {
   Attr,
   attributeValues,
@@ -72,36 +73,6 @@ export interface RadiusDeps {
  * Labels of voucherd_radius_packets_total: a request by its kind, a reply by its kind, and a
  * packet dropped by why.
  */
-/** What the RADIUS front door counts packets as (voucherd_radius_packets_total's `type`). */
-export const RADIUS_PACKET_TYPES = [
-  'access-request',
-  'access-accept',
-  'access-reject',
-  'accounting-request',
-  'accounting-response',
-  'status-server',
-  'disconnect-request',
-  'disconnect-ack',
-  'disconnect-nak',
-  'duplicate',
-  'dropped',
-  'malformed',
-  'unsupported',
-  'bad-authenticator',
-  'missing-message-authenticator',
-  'error',
-] as const;
-
-export type RadiusPacketType = (typeof RADIUS_PACKET_TYPES)[number];
-
-/** What the RADIUS front door counts a redemption as (voucherd_redemptions_total's `result`). */
-export type RadiusRedemptionResult = 'accepted' | 'no-client-mac' | RejectReason;
-
-export const RADIUS_REDEMPTION_RESULTS: readonly RadiusRedemptionResult[] = [
-  'accepted',
-  'no-client-mac',
-  ...(Object.keys(REJECT_MESSAGES) as RejectReason[]),
-];
 
 const MISSING_MAC_MESSAGE = 'The client MAC address (Calling-Station-Id) is missing.';
 /** User-Name holds a voucher code, or a MAC for MAC authentication: nothing else reaches the engine. */

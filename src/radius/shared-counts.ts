@@ -1,5 +1,6 @@
+import { REJECT_MESSAGES, type RejectReason } from '../domain/redemption-rules.js';
 import type { Metrics } from '../metrics.js';
-import { RADIUS_PACKET_TYPES, RADIUS_REDEMPTION_RESULTS, type RadiusCounters, type RadiusPacketType, type RadiusRedemptionResult } from './server.js';
+import type { RadiusCounters } from './server.js';
 
 /**
  * The RADIUS thread's counts of packets and redemptions, kept in memory it shares with the main
@@ -12,6 +13,38 @@ import { RADIUS_PACKET_TYPES, RADIUS_REDEMPTION_RESULTS, type RadiusCounters, ty
  * look modulo 2^32, which is right as long as it looks before a slot has gone round once (at
  * 5,000 packets a second, ten days): the host looks every minute besides every scrape.
  */
+
+/** What the RADIUS front door counts packets as (voucherd_radius_packets_total's `type`). */
+export const RADIUS_PACKET_TYPES = [
+  'access-request',
+  'access-accept',
+  'access-reject',
+  'accounting-request',
+  'accounting-response',
+  'status-server',
+  'disconnect-request',
+  'disconnect-ack',
+  'disconnect-nak',
+  'duplicate',
+  'dropped',
+  'malformed',
+  'unsupported',
+  'bad-authenticator',
+  'missing-message-authenticator',
+  'error',
+] as const;
+
+export type RadiusPacketType = (typeof RADIUS_PACKET_TYPES)[number];
+
+/** What the RADIUS front door counts a redemption as (voucherd_redemptions_total's `result`). */
+export type RadiusRedemptionResult = 'accepted' | 'no-client-mac' | RejectReason;
+
+export const RADIUS_REDEMPTION_RESULTS: readonly RadiusRedemptionResult[] = [
+  'accepted',
+  'no-client-mac',
+  ...(Object.keys(REJECT_MESSAGES) as RejectReason[]),
+];
+
 const PACKET_SLOTS = RADIUS_PACKET_TYPES.length;
 const SLOTS = PACKET_SLOTS + RADIUS_REDEMPTION_RESULTS.length;
 
