@@ -69,11 +69,6 @@ export interface RadiusDeps {
   readonly disconnect?: DisconnectOptions;
 }
 
-/**
- * Labels of voucherd_radius_packets_total: a request by its kind, a reply by its kind, and a
- * packet dropped by why.
- */
-
 const MISSING_MAC_MESSAGE = 'The client MAC address (Calling-Station-Id) is missing.';
 /** User-Name holds a voucher code, or a MAC for MAC authentication: nothing else reaches the engine. */
 const USER_NAME = /^[A-Za-z0-9:.-]{1,64}$/;

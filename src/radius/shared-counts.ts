@@ -14,7 +14,10 @@ import type { RadiusCounters } from './server.js';
  * 5,000 packets a second, ten days): the host looks every minute besides every scrape.
  */
 
-/** What the RADIUS front door counts packets as (voucherd_radius_packets_total's `type`). */
+/**
+ * What the RADIUS front door counts packets as (voucherd_radius_packets_total's `type`): a request
+ * by its kind, a reply by its kind, and a packet dropped by why.
+ */
 export const RADIUS_PACKET_TYPES = [
   'access-request',
   'access-accept',

@@ -37,9 +37,9 @@ function copyable(value: unknown): unknown {
 }
 
 /**
- * Calls (and replies) go out at the latest once the packets read in one turn of the event loop
- * are handled, and sooner every this many: the main thread starts on the first redemptions of a
- * burst while this thread still decodes the rest.
+ * Calls go out at the latest once the packets read in one turn of the event loop are handled,
+ * and sooner every this many: the main thread starts on the first redemptions of a burst while
+ * this thread still decodes the rest.
  */
 const SEND_EVERY = 4;
 

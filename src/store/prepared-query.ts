@@ -1,4 +1,4 @@
-import { Kysely, type Compilable, type CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Where a value goes in a query built once: a named slot, filled at each run. */
@@ -80,9 +80,6 @@ export interface ImmediateSql {
   changeMark(): string;
 }
 
-/** Where a prepared query runs: through Kysely, or at once (ImmediateSql). */
-export type QueryTarget = Kysely<Database> | ImmediateSql;
-
 export interface PreparedQueryOptions {
   /**
    * The rows depend on nothing but the SQL, its values and what the database holds, so a backend
@@ -132,11 +129,10 @@ export class PreparedQuery<R> {
     private readonly options: PreparedQueryOptions = {},
   ) {}
 
-  async execute(target: QueryTarget, values: Readonly<Record<string, unknown>>): Promise<R[]> {
-    if (!(target instanceof Kysely)) return this.runAtOnce(target, values);
-    const template = this.#template ?? this.#compile(target);
+  async execute(db: Kysely<Database>, values: Readonly<Record<string, unknown>>): Promise<R[]> {
+    const template = this.#template ?? this.#compile(db);
     const parameters = fill(template, values);
-    const kept = this.options.reuseRows ? keptRows.get(target) : undefined;
+    const kept = this.options.reuseRows ? keptRows.get(db) : undefined;
     if (kept !== undefined) {
       const waiting = kept.ready();
       if (waiting !== undefined) await waiting;
@@ -144,7 +140,7 @@ export class PreparedQuery<R> {
       if (rows !== undefined) return rows as R[];
     }
     const query: CompiledQuery<R> = { ...(template.query as CompiledQuery<R>), parameters };
-    const result = await target.executeQuery<R>(query);
+    const result = await db.executeQuery<R>(query);
     return result.rows;
   }
 
@@ -199,13 +195,13 @@ export function runAtOnce<T>(work: QueryWork<T>, sql: ImmediateSql): T {
   return step.value;
 }
 
-/** Runs `work` to its end through `target`, each statement awaited. */
-export async function runThrough<T>(work: QueryWork<T>, target: QueryTarget): Promise<T> {
+/** Runs `work` to its end through Kysely on `db`, each statement awaited. */
+export async function runThrough<T>(work: QueryWork<T>, db: Kysely<Database>): Promise<T> {
   let step = work.next();
   while (!step.done) {
     let rows: unknown[];
     try {
-      rows = await step.value.query.execute(target, step.value.values);
+      rows = await step.value.query.execute(db, step.value.values);
     } catch (error) {
       step = work.throw(error);
       continue;
