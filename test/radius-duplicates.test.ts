@@ -218,6 +218,12 @@ describe('DuplicateCache against its rules written plainly', () => {
     expect(cache.begin('k4')).toEqual({ seen: false });
   });
 
+  it('asked for room for no entries, has room for one and grows', () => {
+    const cache = new DuplicateCache(WINDOW_MS, Date.now, { capacity: 0 });
+    ['a', 'b', 'c'].forEach((key) => expect(cache.begin(key)).toEqual({ seen: false }));
+    ['a', 'b', 'c'].forEach((key) => expect(cache.begin(key)).toEqual({ seen: true, reply: undefined }));
+  });
+
   it('refuses a key longer than its room', () => {
     const cache = new DuplicateCache(WINDOW_MS);
     expect(() => cache.begin('x'.repeat(KEY_ROOM + 1))).toThrow(RangeError);

@@ -91,7 +91,8 @@ export class DuplicateCache {
     private readonly now: () => number = Date.now,
     room: DuplicateCacheRoom = {},
   ) {
-    const { capacity, maxCapacity, hashBits } = { ...ROOM, ...room };
+    const { maxCapacity, hashBits } = { ...ROOM, ...room };
+    const capacity = Math.max(1, room.capacity ?? ROOM.capacity);
     this.maxCapacity = Math.max(capacity, maxCapacity);
     this.hashMask = hashBits >= 32 ? 0xffffffff : 2 ** hashBits - 1;
     this.allocate(capacity);
