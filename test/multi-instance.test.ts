@@ -271,7 +271,8 @@ describe.skipIf(!TEST_DATABASE_URL)('two instances on one PostgreSQL database', 
     });
     const { rows: redeemed } = await inspector.query<{ used: number; sessions: string; clients: string }>(
       `select v.used, (select count(*) from sessions s where s.voucher_id = v.id) as sessions,
-              (select count(*) from voucher_clients c where c.voucher_id = v.id) as clients
+              (select count(*) from voucher_clients c where c.voucher_id = v.id)
+                + (select count(*) from voucher_first_clients f where f.voucher_id = v.id) as clients
          from vouchers v where v.group_id = $1`,
       [groupId],
     );

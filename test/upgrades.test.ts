@@ -6,13 +6,18 @@
  * that may run out keeps those with an end only, and the counts of run-out vouchers stay the same.
  * 011-group-uses-by-site: the index of uses by group goes, and a group's first uses read the same.
  * 012-sessions-through-clients: each client's row names its open session (else its latest), and a
- * voucher's open sessions read through them.
+ * voucher's open sessions read through them. 014-first-clients: clients written before stay where
+ * they are and read as before; a voucher first used since keeps its first client in a row of its
+ * own, found through the voucher's row.
  * Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cryptoRandom } from '../src/domain/clock.js';
+import { RedemptionService } from '../src/domain/redemption.js';
 import { isUniqueViolation, siteNumber } from '../src/store/sql-helpers.js';
 import type { Database } from '../src/store/schema.js';
+import { TestClock } from './helpers.js';
 import { BACKEND, createTestStore, siteRecord, type TestStore } from './test-store.js';
 
 const BEFORE = '007-voucher-print';
@@ -297,5 +302,75 @@ describe('013-named-sessions-only', () => {
     expect(await found('nas-1', 'acct-1')).toBe('s2');
     expect(await found('nas-2', 'acct-1')).toBe('s3');
     expect(await found('nas-1', 'acct-2')).toBeUndefined();
+  });
+});
+
+describe('014-first-clients', () => {
+  it("leaves a voucher's earlier clients where they are; the first client of a voucher used since gets a row of its own", async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    const siteId = SITES[0]!;
+    await fill(db, siteId, ['AAAAAA', 'BBBBBB', 'CCCCCC']);
+    await test.store.migrate('013-named-sessions-only');
+    const [v0, v1, v2] = [0, 1, 2].map((index) => `${siteId.slice(0, 12)}${String(index).padStart(12, '0')}`);
+    // v0 was used before the upgrade: its client's row is in voucher_clients.
+    await db.updateTable('vouchers').set({ status: 1, used: 1, start_time: 1000 }).where('id', '=', v0!).execute();
+    await sql`insert into voucher_clients (voucher_id, client_mac, first_auth_at, time_used_sec, traffic_used, traffic_period_start)
+      values (${v0!}, 'AA-AA-AA-AA-AA-AA', 1000, 60, 5, 1000)`.execute(db);
+
+    await test.store.migrate();
+
+    const clock = new TestClock();
+    const engine = new RedemptionService(test.store, clock, cryptoRandom);
+    const redeem = async (code: string, clientMac: string) =>
+      (await engine.redeem({ siteId, code, clientMac, via: 'portal' })).ok;
+    expect(await redeem('AAAAAA', 'BB-BB-BB-BB-BB-BB')).toBe(true);
+    expect(await redeem('BBBBBB', 'CC-CC-CC-CC-CC-CC')).toBe(true);
+    clock.advance(1000);
+    expect(await redeem('BBBBBB', 'DD-DD-DD-DD-DD-DD')).toBe(true);
+    expect(await redeem('BBBBBB', 'CC-CC-CC-CC-CC-CC')).toBe(true); // again: the same client
+
+    const inClients = await db.selectFrom('voucher_clients').select(['voucher_id', 'client_mac']).orderBy('voucher_id').orderBy('client_mac').execute();
+    expect(inClients.map((row) => [row.voucher_id, row.client_mac])).toEqual([
+      [v0, 'AA-AA-AA-AA-AA-AA'],
+      [v0, 'BB-BB-BB-BB-BB-BB'],
+      [v1, 'DD-DD-DD-DD-DD-DD'],
+    ]);
+    const firsts = await db.selectFrom('voucher_first_clients').selectAll().execute();
+    expect(firsts.map((row) => [row.site_id, row.voucher_id, row.client_mac, Number(row.first_auth_at)])).toEqual([
+      [siteId, v1, 'CC-CC-CC-CC-CC-CC', clock.now() - 1000],
+    ]);
+    const pointers = await db.selectFrom('vouchers').select(['id', 'first_client']).orderBy('id').execute();
+    expect(pointers.map((row) => [row.id, row.first_client === null ? null : Number(row.first_client)])).toEqual([
+      [v0, null],
+      [v1, Number(firsts[0]!.id)],
+      [v2, null],
+    ]);
+
+    // A state read sees every client of a voucher and every open session, wherever the rows are.
+    const read = (voucherId: string) =>
+      test!.store.redemptions.withVoucher(siteId, { voucherId }, (state) => ({
+        result: state && {
+          used: state.voucher.used,
+          clients: state.clients.map((client) => [client.mac, client.timeUsedSec]).sort(),
+          open: state.open.map((session) => session.clientMac),
+        },
+      }));
+    expect(await read(v0!)).toEqual({
+      used: 2,
+      clients: [
+        ['AA-AA-AA-AA-AA-AA', 60],
+        ['BB-BB-BB-BB-BB-BB', 0],
+      ],
+      open: ['BB-BB-BB-BB-BB-BB'],
+    });
+    expect(await read(v1!)).toEqual({
+      used: 2,
+      clients: [
+        ['CC-CC-CC-CC-CC-CC', 0],
+        ['DD-DD-DD-DD-DD-DD', 0],
+      ],
+      open: ['CC-CC-CC-CC-CC-CC', 'DD-DD-DD-DD-DD-DD'],
+    });
   });
 });

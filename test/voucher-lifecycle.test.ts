@@ -46,7 +46,7 @@ const nextMac = () => `AA-BB-CC-DD-${String(Math.floor(++macs / 100) % 100).padS
 /** Rows of every table a delete may touch, so a refusal is seen to write nothing. */
 async function counts(h: Harness): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of ['sites', 'voucher_groups', 'voucher_group_portals', 'vouchers', 'voucher_clients', 'voucher_uses', 'sessions'] as const) {
+  for (const table of ['sites', 'voucher_groups', 'voucher_group_portals', 'vouchers', 'voucher_clients', 'voucher_first_clients', 'voucher_uses', 'sessions'] as const) {
     const row = await h.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     out[table] = Number(row.n);
   }
@@ -165,6 +165,14 @@ describe('voucher deletes, clears and prints', () => {
       const [first, second] = await stored(groupId);
       const firstMac = await redeem(site, first!.code);
       await redeem(site, second!.code);
+      const clientsOf = async () => ({
+        clients: await h.store.db.selectFrom('voucher_clients').select('voucher_id').where('voucher_id', 'in', [first!.id, second!.id]).execute(),
+        firsts: (
+          await h.store.db.selectFrom('voucher_first_clients').select('voucher_id').where('voucher_id', 'in', [first!.id, second!.id]).execute()
+        ).map((row) => row.voucher_id).sort(),
+      });
+      // Each voucher's one client is its first: in a row of its own.
+      expect(await clientsOf()).toEqual({ clients: [], firsts: [first!.id, second!.id].sort() });
       ended.length = 0;
       h.clock.advance(MIN);
       expect(answer(await call('DELETE', groupPath(site, groupId)))).toEqual(DONE);
@@ -179,8 +187,7 @@ describe('voucher deletes, clears and prints', () => {
       // Uses stay for statistics; the clients' per-voucher rows go with the vouchers.
       const uses = await h.store.db.selectFrom('voucher_uses').select('voucher_id').where('site_id', '=', site).execute();
       expect(uses.map((use) => use.voucher_id).sort()).toEqual([first!.id, second!.id].sort());
-      const clients = await h.store.db.selectFrom('voucher_clients').select('voucher_id').where('voucher_id', 'in', [first!.id, second!.id]).execute();
-      expect(clients).toEqual([]);
+      expect(await clientsOf()).toEqual({ clients: [], firsts: [] });
       await expectCountersConsistent(h);
     });
   });
@@ -304,6 +311,9 @@ describe('voucher deletes, clears and prints', () => {
       expect(byMac.get(second)).toEqual({ client_mac: second, ended_at: h.clock.now(), end_reason: 'deleted' });
       expect(byMac.get(bystander)).toEqual({ client_mac: bystander, ended_at: null, end_reason: null });
       expect(ended.map((s) => s.clientMac).sort()).toEqual([first, second].sort());
+      // Its first client's row went with it (the second client's row, by foreign key); the other voucher's stays.
+      const firsts = await h.store.db.selectFrom('voucher_first_clients').select(['voucher_id', 'client_mac']).where('site_id', '=', site).execute();
+      expect(firsts).toEqual([{ voucher_id: other!.id, client_mac: bystander }]);
       expect(answer(await auth(site, voucher!.code, first))).toEqual(CODE_INCORRECT);
       expect(answer(await auth(site, voucher!.code.toLowerCase()))).toEqual(CODE_INCORRECT);
       await expectCountersConsistent(h);
@@ -855,13 +865,14 @@ describe('voucher deletes, clears and prints', () => {
         uses: (await h.store.db.selectFrom('voucher_uses').select('id').where('site_id', '=', id).execute()).length,
         nas: (await h.store.db.selectFrom('nas_clients').select('id').where('site_id', '=', id).execute()).length,
         vouchers: (await h.store.db.selectFrom('vouchers').select('id').where('site_number', '=', siteNumber(id)).execute()).length,
+        firstClients: (await h.store.db.selectFrom('voucher_first_clients').select('id').where('site_id', '=', id).execute()).length,
       });
-      expect(await ofSite(site)).toEqual({ sessions: 1, uses: 1, nas: 1, vouchers: 2 });
+      expect(await ofSite(site)).toEqual({ sessions: 1, uses: 1, nas: 1, vouchers: 2, firstClients: 1 });
       const response = await h.call({ method: 'DELETE', url: `/openapi/v1/${OMADAC_ID}/sites/${site}`, token: admin });
       expect(answer(response)).toEqual(DONE);
-      expect(await ofSite(site)).toEqual({ sessions: 0, uses: 0, nas: 0, vouchers: 0 });
+      expect(await ofSite(site)).toEqual({ sessions: 0, uses: 0, nas: 0, vouchers: 0, firstClients: 0 });
       expect(await h.store.db.selectFrom('voucher_clients').select('client_mac').where('voucher_id', '=', voucher!.id).execute()).toEqual([]);
-      expect(await ofSite(keptSite)).toEqual({ sessions: 1, uses: 1, nas: 0, vouchers: 1 });
+      expect(await ofSite(keptSite)).toEqual({ sessions: 1, uses: 1, nas: 0, vouchers: 1, firstClients: 1 });
     });
   });
 

@@ -13,6 +13,7 @@ import { timedVouchersDue } from './migrations/010-timed-vouchers-due.js';
 import { groupUsesBySite } from './migrations/011-group-uses-by-site.js';
 import { sessionsThroughClients } from './migrations/012-sessions-through-clients.js';
 import { namedSessionsOnly } from './migrations/013-named-sessions-only.js';
+import { firstClients } from './migrations/014-first-clients.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-group-uses-by-site': groupUsesBySite,
   '012-sessions-through-clients': sessionsThroughClients,
   '013-named-sessions-only': namedSessionsOnly,
+  '014-first-clients': firstClients,
 };
 
 const MIGRATION_ATTEMPTS = 5;

@@ -124,6 +124,8 @@ export interface Database {
     traffic_used: Generated<number>;
     expires_at: number | null;
     clock_since: number | null;
+    /** The id of the voucher's row in voucher_first_clients (014-first-clients). */
+    first_client: number | null;
   };
   nas_clients: {
     id: string;
@@ -135,16 +137,9 @@ export interface Database {
     disconnect_port: number | null;
     created_at: number;
   };
-  voucher_clients: {
-    voucher_id: string;
-    client_mac: string;
-    first_auth_at: number;
-    time_used_sec: number;
-    traffic_used: number;
-    traffic_period_start: number;
-    /** The client's latest session on the voucher (no foreign key: a session's record may be deleted). */
-    session_id: string | null;
-  };
+  voucher_clients: ClientColumns;
+  /** A voucher's first client, found through vouchers.first_client (014-first-clients). */
+  voucher_first_clients: ClientColumns & { id: Generated<number>; site_id: string };
   sessions: {
     id: string;
     site_id: string;
@@ -223,4 +218,16 @@ export interface Database {
     network_list: string;
     updated_at: number;
   };
+}
+
+/** A client's row on a voucher, in voucher_clients and voucher_first_clients alike. */
+export interface ClientColumns {
+  voucher_id: string;
+  client_mac: string;
+  first_auth_at: number;
+  time_used_sec: number;
+  traffic_used: number;
+  traffic_period_start: number;
+  /** The client's latest session on the voucher (no foreign key: a session's record may be deleted). */
+  session_id: string | null;
 }

@@ -11,7 +11,7 @@ import type {
   VoucherState,
 } from '../port.js';
 import { PreparedQuery, rowsOf, runAtOnce, runThrough, type ImmediateSql, type QueryWork } from '../prepared-query.js';
-import type { Database } from '../schema.js';
+import type { ClientColumns, Database } from '../schema.js';
 import { containsIgnoringCase, type Dialect, insertionOrder, optional, siteNumber } from '../sql-helpers.js';
 import { toGroup, toVoucher, type GroupRow } from './vouchers.js';
 
@@ -89,7 +89,7 @@ const SESSION_COLUMNS: readonly (keyof SessionRow)[] = [
   'session_time_sec', 'input_octets', 'output_octets', 'last_acct_at',
 ];
 
-function toClient(row: Selectable<Database['voucher_clients']>): VoucherClient {
+function toClient(row: Selectable<ClientColumns>): VoucherClient {
   return {
     mac: row.client_mac,
     firstAuthAt: Number(row.first_auth_at),
@@ -97,6 +97,17 @@ function toClient(row: Selectable<Database['voucher_clients']>): VoucherClient {
     trafficUsed: Number(row.traffic_used),
     trafficPeriodStart: Number(row.traffic_period_start),
     sessionId: optional(row.session_id),
+  };
+}
+
+/** A client's figures, each a slot named after VoucherClient's field, for the prepared client writes. */
+function clientSlots(slot: <T>(name: string) => T) {
+  return {
+    first_auth_at: slot<number>('firstAuthAt'),
+    time_used_sec: slot<number>('timeUsedSec'),
+    traffic_used: slot<number>('trafficUsed'),
+    traffic_period_start: slot<number>('trafficPeriodStart'),
+    session_id: slot<string | null>('sessionId'),
   };
 }
 
@@ -110,6 +121,11 @@ const SORT_COLUMNS = {
   download: sql.ref('output_octets'),
   upload: sql.ref('input_octets'),
 } as const;
+
+/** Open sessions oldest first, as the sessions-through-clients read orders them. */
+function byStart(a: SessionRecord, b: SessionRecord): number {
+  return a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
 
 /** Steps on vouchers run together in one SQLite transaction at most this many at a time. */
 const MAX_BATCH = 256;
@@ -154,6 +170,8 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
    */
   readonly #keptGroups = new Map<string, GroupRead>();
   #keptGroupsMark: string | undefined;
+  /** The row of voucher_first_clients a state read holds its first client in (014-first-clients). */
+  readonly #firstClientOf = new WeakMap<VoucherState, { readonly id: number; readonly mac: string }>();
 
   readonly #voucherByCode = new PreparedQuery((db, slot) =>
     db.selectFrom('vouchers').selectAll().where('site_number', '=', siteNumber(slot<string>('site'))).where('code', '=', slot<string>('code')),
@@ -188,6 +206,12 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   readonly #clients = new PreparedQuery((db, slot) =>
     db.selectFrom('voucher_clients').selectAll().where('voucher_id', '=', slot<string>('voucher')),
   );
+  readonly #firstClient = new PreparedQuery((db, slot) =>
+    db.selectFrom('voucher_first_clients').selectAll().where('id', '=', slot<number>('id')),
+  );
+  readonly #openSession = new PreparedQuery((db, slot) =>
+    db.selectFrom('sessions').selectAll().where('id', '=', slot<string>('id')).where('ended_at', 'is', null),
+  );
   /** Through the clients' rows: a client's latest session is the only one of its sessions that can be open. */
   readonly #openSessions = new PreparedQuery((db, slot) =>
     db
@@ -210,22 +234,26 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
         traffic_used: slot<number>('trafficUsed'),
         expires_at: slot<number | null>('expiresAt'),
         clock_since: slot<number | null>('clockSince'),
+        first_client: slot<number | null>('firstClient'),
       })
       .where('id', '=', slot<string>('id')),
   );
   readonly #putClient = new PreparedQuery((db, slot) => {
-    const columns = {
-      first_auth_at: slot<number>('firstAuthAt'),
-      time_used_sec: slot<number>('timeUsedSec'),
-      traffic_used: slot<number>('trafficUsed'),
-      traffic_period_start: slot<number>('trafficPeriodStart'),
-      session_id: slot<string | null>('sessionId'),
-    };
+    const columns = clientSlots(slot);
     return db
       .insertInto('voucher_clients')
       .values({ voucher_id: slot<string>('voucher'), client_mac: slot<string>('mac'), ...columns })
       .onConflict((oc) => oc.columns(['voucher_id', 'client_mac']).doUpdateSet(columns));
   });
+  readonly #insertFirstClient = new PreparedQuery((db, slot) =>
+    db
+      .insertInto('voucher_first_clients')
+      .values({ site_id: slot<string>('site'), voucher_id: slot<string>('voucher'), client_mac: slot<string>('mac'), ...clientSlots(slot) })
+      .returning('id'),
+  );
+  readonly #updateFirstClient = new PreparedQuery((db, slot) =>
+    db.updateTable('voucher_first_clients').set(clientSlots(slot)).where('id', '=', slot<number>('id')),
+  );
   readonly #insertSession = new PreparedQuery((db, slot) =>
     db.insertInto('sessions').values(sessionSlots(slot) as SessionRow),
   );
@@ -398,12 +426,40 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     const used = voucher.used > 0;
     const clients = used ? (yield* rowsOf(this.#clients, { voucher: voucher.id })).map(toClient) : [];
     const open = used ? (yield* rowsOf(this.#openSessions, { voucher: voucher.id })).map(toSession) : [];
-    return { siteId, timeZone, group, voucher, clients, open };
+    // Its first client, when written since 014-first-clients, is found through its row.
+    const firstId = voucherRow.first_client === null ? undefined : Number(voucherRow.first_client);
+    const [first] = firstId === undefined ? [] : yield* rowsOf(this.#firstClient, { id: firstId });
+    if (first) {
+      clients.unshift(toClient(first));
+      const [session] = first.session_id === null ? [] : yield* rowsOf(this.#openSession, { id: first.session_id });
+      if (session) {
+        open.push(toSession(session));
+        open.sort(byStart);
+      }
+    }
+    const state: VoucherState = { siteId, timeZone, group, voucher, clients, open };
+    if (first) this.#firstClientOf.set(state, { id: Number(first.id), mac: first.client_mac });
+    return state;
   }
 
   private *write(state: VoucherState, change: VoucherChange): QueryWork<void> {
     const { voucher } = change;
-    if (change.voucherChanged) yield* rowsOf(this.#updateVoucher, {
+    // A voucher's first client goes in voucher_first_clients, and the voucher's row keeps its id;
+    // later clients, and those of vouchers whose first client predates that table, in voucher_clients.
+    const first = this.#firstClientOf.get(state);
+    let newFirst: number | undefined;
+    for (const client of change.clients) {
+      const values = { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null };
+      if (first?.mac === client.mac) {
+        yield* rowsOf(this.#updateFirstClient, { id: first.id, ...values });
+      } else if (!first && newFirst === undefined && state.clients.length === 0) {
+        const [row] = yield* rowsOf(this.#insertFirstClient, { site: state.siteId, ...values });
+        newFirst = Number(row!.id);
+      } else {
+        yield* rowsOf(this.#putClient, values);
+      }
+    }
+    if (change.voucherChanged || newFirst !== undefined) yield* rowsOf(this.#updateVoucher, {
       id: state.voucher.id,
       status: voucher.status,
       used: voucher.used,
@@ -412,10 +468,8 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
       trafficUsed: voucher.trafficUsed,
       expiresAt: voucher.expiresAt ?? null,
       clockSince: voucher.clockSince ?? null,
+      firstClient: newFirst ?? first?.id ?? null,
     });
-    for (const client of change.clients) {
-      yield* rowsOf(this.#putClient, { voucher: state.voucher.id, ...client, sessionId: client.sessionId ?? null });
-    }
     for (const session of change.newSessions) yield* rowsOf(this.#insertSession, sessionRow(session));
     for (const session of change.sessions) yield* rowsOf(this.#updateSession, sessionRow(session));
     for (const use of change.uses) {

@@ -238,8 +238,8 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
   /**
    * Deletes the vouchers matching `conditions`, ending their open sessions first ('deleted'); the
    * sessions that were live go into `ended`. A voucher's sessions are found through its clients'
-   * rows (VoucherClient.sessionId), which go with it (foreign key cascade); voucher_uses stay for
-   * statistics.
+   * rows (VoucherClient.sessionId): its first client's row goes here, the others with it (foreign
+   * key cascade); voucher_uses stay for statistics.
    */
   private async deleteWhere(
     trx: Transaction<Database>,
@@ -248,6 +248,13 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
     ended: SessionRecord[],
   ): Promise<Removed[]> {
     const matching = () => trx.selectFrom('vouchers').select('id').where(allOf(conditions));
+    const firstClients = () =>
+      trx
+        .selectFrom('vouchers')
+        .select('first_client')
+        .where(allOf(conditions))
+        .where('first_client', 'is not', null)
+        .$narrowType<{ first_client: number }>();
     // On PostgreSQL a redemption under way on one of them finishes first, and its session is seen
     // below; SQLite's transactions run one at a time.
     if (this.dialect === 'postgres') await matching().forUpdate().execute();
@@ -256,10 +263,17 @@ export class KyselyVoucherLifecycleRepository implements VoucherLifecycleReposit
       // A session whose deadline passed unseen ended then, not now.
       .set({ ended_at: sql<number>`case when deadline < ${now} then deadline else ${now} end`, end_reason: 'deleted' })
       .where('ended_at', 'is', null)
-      .where('id', 'in', trx.selectFrom('voucher_clients').select('session_id').where('voucher_id', 'in', matching()))
+      .where((eb) =>
+        eb.or([
+          eb('id', 'in', trx.selectFrom('voucher_clients').select('session_id').where('voucher_id', 'in', matching())),
+          eb('id', 'in', trx.selectFrom('voucher_first_clients').select('session_id').where('id', 'in', firstClients())),
+        ]),
+      )
       .returningAll()
       .execute();
     for (const row of sessions) if (Number(row.deadline) > now) ended.push(toSession(row));
+    // Their first clients are found through them, so they go first; later clients go with them.
+    await trx.deleteFrom('voucher_first_clients').where('id', 'in', firstClients()).execute();
     const rows = await trx.deleteFrom('vouchers').where(allOf(conditions)).returning(['id', 'group_id', 'status', 'used']).execute();
     return rows.map((row) => ({ id: row.id, group_id: row.group_id, status: Number(row.status), used: Number(row.used) }));
   }
