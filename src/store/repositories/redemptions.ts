@@ -422,12 +422,14 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     }
     const { group, timeZone } = read;
     const voucher = toVoucher(voucherRow);
-    // A voucher nobody has used yet has no clients and no sessions: two reads saved on every first use.
-    const used = voucher.used > 0;
-    const clients = used ? (yield* rowsOf(this.#clients, { voucher: voucher.id })).map(toClient) : [];
-    const open = used ? (yield* rowsOf(this.#openSessions, { voucher: voucher.id })).map(toSession) : [];
-    // Its first client, when written since 014-first-clients, is found through its row.
+    // A voucher has as many clients as it counts uses (`used`: VoucherWork.admit). Its first, when
+    // written since 014-first-clients, is found through its row, and voucher_clients holds the
+    // rest: that table and the sessions through it are read only when it holds some. Two reads
+    // saved on every first use, and on every step of a voucher with one client since.
     const firstId = voucherRow.first_client === null ? undefined : Number(voucherRow.first_client);
+    const inTable = voucher.used - (firstId === undefined ? 0 : 1) > 0;
+    const clients = inTable ? (yield* rowsOf(this.#clients, { voucher: voucher.id })).map(toClient) : [];
+    const open = inTable ? (yield* rowsOf(this.#openSessions, { voucher: voucher.id })).map(toSession) : [];
     const [first] = firstId === undefined ? [] : yield* rowsOf(this.#firstClient, { id: firstId });
     if (first) {
       clients.unshift(toClient(first));
