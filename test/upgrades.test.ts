@@ -8,7 +8,8 @@
  * 012-sessions-through-clients: each client's row names its open session (else its latest), and a
  * voucher's open sessions read through them. 014-first-clients: clients written before stay where
  * they are and read as before; a voucher first used since keeps its first client in a row of its
- * own, found through the voucher's row.
+ * own, found through the voucher's row. 015-uses-by-row-id: every use stays, with its figures, keyed
+ * by a number in time order; the statistics read the same, and uses made since take the next numbers.
  * Runs on SQLite, and on PostgreSQL under `npm run test:pg`.
  */
 import { sql, type Kysely } from 'kysely';
@@ -137,7 +138,7 @@ describe('009-voucher-first-use', () => {
         values (${id}, ${SITES[0]!}, 'g', ${voucher}, 'AA-BB-CC-DD-EE-FF', ${firstUse}, ${usedAt})`.execute(db);
     }
 
-    await test.store.migrate();
+    await test.store.migrate('009-voucher-first-use');
 
     const rows = await db.selectFrom('voucher_uses').select(['id', 'voucher_first']).orderBy('id').execute();
     expect(rows.map((row) => [row.id, Number(row.voucher_first)])).toEqual([
@@ -205,7 +206,7 @@ describe('011-group-uses-by-site', () => {
     const before = await read();
     expect([...(await indexesOf(db, 'voucher_uses')).keys()]).toContain('voucher_uses_group_time');
 
-    await test.store.migrate();
+    await test.store.migrate('011-group-uses-by-site');
 
     const after = [...(await indexesOf(db, 'voucher_uses')).keys()];
     expect(after).not.toContain('voucher_uses_group_time');
@@ -372,5 +373,79 @@ describe('014-first-clients', () => {
       ],
       open: ['CC-CC-CC-CC-CC-CC', 'DD-DD-DD-DD-DD-DD'],
     });
+  });
+});
+
+describe('015-uses-by-row-id', () => {
+  it('keeps every use and its figures under a number in time order; statistics read the same, new uses carry on', async () => {
+    test = await createTestStore({ through: BEFORE });
+    const { db } = test.store;
+    await fill(db, SITES[0]!, ['AAAAAA']);
+    await fill(db, SITES[1]!, []);
+    await test.store.migrate('014-first-clients');
+    const groupOf = (siteId: string) => `${siteId.slice(0, 12)}aaaaaaaaaaaa`;
+    // [id, site, voucher, client, client's first use, voucher's first use, used at]; ids out of time order
+    const uses: [string, string, string, string, number, number, number][] = [
+      ['u3', SITES[0]!, 'v1', 'AA-AA-AA-AA-AA-AA', 1, 1, 1000],
+      ['u1', SITES[0]!, 'v1', 'BB-BB-BB-BB-BB-BB', 1, 0, 2000],
+      ['u2', SITES[0]!, 'v1', 'AA-AA-AA-AA-AA-AA', 0, 0, 2000],
+      ['u0', SITES[1]!, 'v9', 'CC-CC-CC-CC-CC-CC', 1, 1, 1500],
+      ['u4', SITES[0]!, 'v2', 'DD-DD-DD-DD-DD-DD', 1, 1, 3000],
+    ];
+    for (const [id, siteId, voucherId, mac, firstUse, voucherFirst, usedAt] of uses) {
+      await sql`insert into voucher_uses (id, site_id, group_id, voucher_id, client_mac, first_use, voucher_first, used_at)
+        values (${id}, ${siteId}, ${groupOf(siteId)}, ${voucherId}, ${mac}, ${firstUse}, ${voucherFirst}, ${usedAt})`.execute(db);
+    }
+    const statistics = async (siteId: string) => (await test!.store.statistics.firstUses(siteId, 0, 10_000)).map((use) => [use.groupId, use.usedAt]);
+    const before = [await statistics(SITES[0]!), await statistics(SITES[1]!)];
+    const rowsOf = async () =>
+      (await db.selectFrom('voucher_uses').selectAll().orderBy('used_at').orderBy('client_mac').execute()).map((row) => [
+        row.site_id,
+        row.group_id,
+        row.voucher_id,
+        row.client_mac,
+        Number(row.first_use),
+        Number(row.voucher_first),
+        Number(row.used_at),
+      ]);
+    const rowsBefore = await rowsOf();
+
+    await test.store.migrate();
+
+    expect(await rowsOf()).toEqual(rowsBefore);
+    const numbered = await db.selectFrom('voucher_uses').select(['id', 'used_at']).orderBy('id').execute();
+    const ids = numbered.map((row) => Number(row.id));
+    expect(new Set(ids).size).toBe(uses.length);
+    expect(ids.every((id) => Number.isSafeInteger(id) && id > 0)).toBe(true);
+    // SQLite copies them in time order; PostgreSQL numbers the rows where they lie.
+    if (BACKEND === 'sqlite') expect(numbered.map((row) => Number(row.used_at))).toEqual([1000, 1500, 2000, 2000, 3000]);
+    expect([await statistics(SITES[0]!), await statistics(SITES[1]!)]).toEqual(before);
+    expect(before).toEqual([
+      [
+        [groupOf(SITES[0]!), 1000],
+        [groupOf(SITES[0]!), 3000],
+      ],
+      [[groupOf(SITES[1]!), 1500]],
+    ]);
+    const indexes = await indexesOf(db, 'voucher_uses');
+    expect(indexes.get('voucher_uses_site_time')).toMatch(/voucher_uses (using btree )?site_id, used_at$/);
+
+    // A voucher's first use since the upgrade is numbered after them, and counts in the statistics.
+    const clock = new TestClock(5000);
+    const engine = new RedemptionService(test.store, clock, cryptoRandom);
+    expect((await engine.redeem({ siteId: SITES[0]!, code: 'AAAAAA', clientMac: 'EE-EE-EE-EE-EE-EE', via: 'portal' })).ok).toBe(true);
+    const newest = await db.selectFrom('voucher_uses').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect([Number(newest.id), newest.client_mac, Number(newest.first_use), Number(newest.voucher_first), Number(newest.used_at)]).toEqual([
+      Math.max(...ids) + 1,
+      'EE-EE-EE-EE-EE-EE',
+      1,
+      1,
+      5000,
+    ]);
+    expect(await statistics(SITES[0]!)).toEqual([
+      [groupOf(SITES[0]!), 1000],
+      [groupOf(SITES[0]!), 3000],
+      [groupOf(SITES[0]!), 5000],
+    ]);
   });
 });

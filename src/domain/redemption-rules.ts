@@ -435,10 +435,10 @@ export class VoucherWork {
   }
 
   /** A use by `mac`, its first of the voucher when `firstUse`; call it after admit for a new client. */
-  recordUse(id: string, mac: string, firstUse: boolean): void {
+  recordUse(mac: string, firstUse: boolean): void {
     // Admitted just now as the only client ever: the voucher's own first use.
     const voucherFirst = firstUse && this.voucher.used === 1;
-    this.uses.push({ id, clientMac: mac, firstUse, voucherFirst, usedAt: this.now });
+    this.uses.push({ clientMac: mac, firstUse, voucherFirst, usedAt: this.now });
   }
 
   touchSession(session: Mutable<SessionRecord>): void {
@@ -514,14 +514,14 @@ export function redeemIn(
   if (client) {
     if (work.remainingMs(client) <= 0) return { ok: false, reason: 'expired' };
     if (overTraffic(client)) return { ok: false, reason: 'traffic-exceeded' };
-    work.recordUse(newId(), mac, false);
+    work.recordUse(mac, false);
   } else {
     if (group.limitType === 0 && group.limitNum !== undefined && work.voucher.used >= group.limitNum) {
       return { ok: false, reason: 'user-limit' };
     }
     if (work.remainingMs(undefined) <= 0) return { ok: false, reason: 'expired' };
     client = work.admit(mac);
-    work.recordUse(newId(), mac, true);
+    work.recordUse(mac, true);
   }
   return { ok: true, grant: work.open(client, context, newId, window.closesAt) };
 }

@@ -14,6 +14,7 @@ import { groupUsesBySite } from './migrations/011-group-uses-by-site.js';
 import { sessionsThroughClients } from './migrations/012-sessions-through-clients.js';
 import { namedSessionsOnly } from './migrations/013-named-sessions-only.js';
 import { firstClients } from './migrations/014-first-clients.js';
+import { usesByRowId } from './migrations/015-uses-by-row-id.js';
 import type { Store } from './port.js';
 import { KyselyAppRepository } from './repositories/apps.js';
 import { KyselyNasRepository } from './repositories/nas.js';
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-sessions-through-clients': sessionsThroughClients,
   '013-named-sessions-only': namedSessionsOnly,
   '014-first-clients': firstClients,
+  '015-uses-by-row-id': usesByRowId,
 };
 
 const MIGRATION_ATTEMPTS = 5;

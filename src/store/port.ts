@@ -655,7 +655,6 @@ export interface VoucherState {
 
 /** A use of a voucher, kept for statistics after the voucher is gone. */
 export interface VoucherUse {
-  readonly id: string;
   readonly clientMac: string;
   /** The client's first use of the voucher. */
   readonly firstUse: boolean;

@@ -166,7 +166,8 @@ export interface Database {
     last_acct_at: number | null;
   };
   voucher_uses: {
-    id: string;
+    /** Given at insert (015-uses-by-row-id); nothing reads a use by it. */
+    id: Generated<number>;
     site_id: string;
     group_id: string;
     voucher_id: string;

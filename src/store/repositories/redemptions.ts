@@ -273,7 +273,6 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
   );
   readonly #insertUse = new PreparedQuery((db, slot) =>
     db.insertInto('voucher_uses').values({
-      id: slot<string>('id'),
       site_id: slot<string>('site'),
       group_id: slot<string>('group'),
       voucher_id: slot<string>('voucher'),
@@ -476,7 +475,6 @@ export class KyselyRedemptionRepository implements RedemptionRepository {
     for (const session of change.sessions) yield* rowsOf(this.#updateSession, sessionRow(session));
     for (const use of change.uses) {
       yield* rowsOf(this.#insertUse, {
-        id: use.id,
         site: state.siteId,
         group: state.group.id,
         voucher: state.voucher.id,
