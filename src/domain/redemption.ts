@@ -86,7 +86,7 @@ export class RedemptionService {
   /** The window of the last wrong code this process counted, by throttle key. */
   private readonly failures = new Map<string, number>();
   private failuresLoaded: Promise<void> | undefined;
-  /** Session and use ids, their random bytes drawn many at a time. */
+  /** Session ids, their random bytes drawn many at a time. */
   private readonly ids: () => string;
 
   constructor(
