@@ -13,7 +13,7 @@ import { inOneTransaction } from './in-one-transaction.js';
 export const usesByRowId: Migration = {
   async up(db: Kysely<unknown>) {
     if (db.getExecutor().adapter instanceof PostgresAdapter) {
-      await sql`alter table voucher_uses drop constraint voucher_uses_pkey`.execute(db);
+      // The primary key goes with its column.
       await db.schema.alterTable('voucher_uses').dropColumn('id').execute();
       await db.schema.alterTable('voucher_uses').addColumn('id', 'bigserial', (c) => c.primaryKey()).execute();
       return;
